@@ -1,0 +1,6 @@
+export { findTool, requireOracles } from './oracle.js';
+export type { SkipOrFail } from './oracle.js';
+export { scratchDir } from './scratch.js';
+export type { Teardown } from './scratch.js';
+export { run } from './run.js';
+export type { RunOptions, RunResult } from './run.js';

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Runs a TypeScript benchmark script: bundles it with esbuild into a temporary
+// file (workspace packages are TypeScript source) and imports it.
+//
+// usage: node tools/bench/run-ts.mjs tools/bench/NAME.ts [ARGS...]
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [entry, ...args] = process.argv.slice(2);
+if (!entry) {
+  process.stderr.write('usage: run-ts.mjs FILE.ts [ARGS...]\n');
+  process.exit(100);
+}
+const dir = mkdtempSync(join(tmpdir(), 'mailfront-bench-'));
+const outfile = join(dir, 'bench.mjs');
+try {
+  await build({
+    entryPoints: [resolve(entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    logLevel: 'warning',
+  });
+  process.argv = [process.argv[0], outfile, ...args];
+  await import(pathToFileURL(outfile).href);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
