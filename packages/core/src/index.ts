@@ -1,0 +1,39 @@
+export { parseCli, usageText, EXIT_USAGE } from './cli.js';
+export type { CliOutcome, CliSpec, OptionSpec, OptionValue, ParsedCli, TextSink } from './cli.js';
+export { DataDecoder } from './data-decoder.js';
+export type { DataDecoderOptions } from './data-decoder.js';
+export {
+  ConfigError,
+  envBoolean,
+  envChoice,
+  envDuration,
+  envInteger,
+  envIsSet,
+  envList,
+} from './env.js';
+export type { Env, IntegerOptions } from './env.js';
+export { ExecError, execProgram, findExecutable } from './exec.js';
+export type { ExecOptions } from './exec.js';
+export { ByteInput, EofError, LimitedSource, TimeoutError } from './input.js';
+export type { ByteSource } from './input.js';
+export { readLine } from './line-reader.js';
+export type { Line, LineEnding } from './line-reader.js';
+export { createLogger, escapeLogText } from './log.js';
+export type { Logger } from './log.js';
+export { drained, processIo, runMain, EXIT_TEMPORARY } from './main.js';
+export type { Io, Main } from './main.js';
+export {
+  encodeNetstring,
+  NetstringError,
+  readExactly,
+  readNetstring,
+  readNetstringEnd,
+  readNetstringLength,
+  splitNetstrings,
+} from './netstring.js';
+export type { NetstringProblem } from './netstring.js';
+export { Output } from './output.js';
+export { formatSmtpReply, isError, isPermanent, isTemporary, reply, splitLines } from './reply.js';
+export type { Reply } from './reply.js';
+export { ucspiFromEnv, ucspiToEnv } from './ucspi.js';
+export type { UcspiContext } from './ucspi.js';

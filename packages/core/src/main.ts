@@ -1,0 +1,57 @@
+/**
+ * The frame of every binary: `src/main.ts` of a binary package exports a
+ * main(argv, env, io) that returns its exit status, so tests call it
+ * directly with fake streams; `src/bin.ts` passes it to runMain with the
+ * real process.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { Env } from './env.js';
+
+export interface Io {
+  /** Read lazily: touching process.stdin makes fd 0 non-blocking, which a program we exec into must not inherit. */
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+}
+
+export type Main = (argv: string[], env: Env, io: Io) => Promise<number>;
+
+/** Exit status for a temporary failure, the djb convention. */
+export const EXIT_TEMPORARY = 111;
+
+/** Resolves once everything written to the stream so far has been handed to the kernel. */
+export function drained(stream: Writable): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+export function processIo(): Io {
+  return {
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+  };
+}
+
+/**
+ * Runs a main with the real process and exits with its status, after the
+ * last bytes of stdout and stderr have left. A bug that escapes main is
+ * logged and exits 111, the djb "temporary failure", so a supervisor or a
+ * sending MTA retries rather than loses mail.
+ */
+export function runMain(program: string, main: Main): void {
+  // A peer or logger that went away must not crash us with EPIPE.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+  const finish = async (code: number) => {
+    await Promise.all([drained(process.stdout), drained(process.stderr)]);
+    process.exit(code);
+  };
+  main(process.argv.slice(2), process.env, processIo()).then(finish, (e: unknown) => {
+    const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    process.stderr.write(`${program}[${process.pid}]: Fatal: internal error: ${detail.replace(/\n/g, ' | ')}\n`);
+    return finish(EXIT_TEMPORARY);
+  });
+}

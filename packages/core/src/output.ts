@@ -1,0 +1,75 @@
+/**
+ * Writes to the peer and knows when the bytes have left.
+ *
+ * Socket and pipe writes are asynchronous in Node: a process that calls
+ * process.exit() right after write() can lose its last reply (a 221 or a
+ * 421). Output counts writes in flight, and flush() resolves once all of
+ * them have completed, so a program exits only after its final reply has
+ * been handed to the kernel. A peer that went away turns writes into no-ops
+ * (and is reported by `failed`) instead of an unhandled 'error' crash.
+ */
+import type { Writable } from 'node:stream';
+
+export class Output {
+  #stream: Writable;
+  #inFlight = 0;
+  #waiters: Array<() => void> = [];
+  #failed: Error | undefined;
+  /** Total bytes written, for "bytes out:" accounting. */
+  bytesOut = 0;
+
+  constructor(stream: Writable) {
+    this.#stream = stream;
+    this.#watch(stream);
+  }
+
+  #watch(stream: Writable): void {
+    stream.on('error', (err: Error) => {
+      this.#failed ??= err;
+      this.#wake();
+    });
+    // Write callbacks of a destroyed stream may never come; nobody can be
+    // waiting for bytes that will not leave.
+    stream.on('close', () => this.#wake());
+  }
+
+  /** The write error that made the peer unreachable, if any. */
+  get failed(): Error | undefined {
+    return this.#failed;
+  }
+
+  /** Continues on another stream, for example the TLS layer after STARTTLS. */
+  replaceStream(stream: Writable): void {
+    this.#stream = stream;
+    this.#watch(stream);
+  }
+
+  write(data: string | Buffer): void {
+    if (this.#failed || this.#stream.destroyed || this.#stream.writableEnded) return;
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    if (bytes.length === 0) return;
+    this.bytesOut += bytes.length;
+    this.#inFlight++;
+    this.#stream.write(bytes, (err) => {
+      if (err) this.#failed ??= err;
+      if (--this.#inFlight === 0) this.#wake();
+    });
+  }
+
+  /** Whether the stream wants us to wait for 'drain' before writing more. */
+  get needsDrain(): boolean {
+    return this.#stream.writableNeedDrain;
+  }
+
+  /** Resolves when every write so far has completed or failed. */
+  flush(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

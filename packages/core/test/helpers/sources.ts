@@ -1,0 +1,54 @@
+/** Test sources that deliver input in chunks of our choosing. */
+import { Writable } from 'node:stream';
+import type { ByteSource } from '../../src/input.js';
+
+/** A ByteSource that returns exactly the given chunks, then end of input. */
+export class ChunkSource implements ByteSource {
+  #chunks: Buffer[];
+  reads = 0;
+  constructor(chunks: Array<string | Buffer>) {
+    this.#chunks = chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'latin1') : c));
+  }
+  async read(): Promise<Buffer | null> {
+    this.reads++;
+    return this.#chunks.shift() ?? null;
+  }
+  unread(bytes: Buffer): void {
+    if (bytes.length > 0) this.#chunks.unshift(bytes);
+  }
+  /** Everything not consumed yet, as a latin1 string. */
+  rest(): string {
+    return Buffer.concat(this.#chunks).toString('latin1');
+  }
+}
+
+/** Cuts a string into pieces at random places (seeded, so failures repeat). */
+export function randomChunks(text: string | Buffer, seed: number, maxPiece = 7): Buffer[] {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
+  let state = seed >>> 0 || 1;
+  const next = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x100000000;
+  };
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < bytes.length; ) {
+    const n = 1 + Math.floor(next() * maxPiece);
+    pieces.push(bytes.subarray(i, i + n));
+    i += n;
+  }
+  return pieces;
+}
+
+/** A Writable that keeps everything written to it. */
+export function collector(): { stream: Writable; text: () => string } {
+  const parts: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _enc, cb) {
+      parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      cb();
+    },
+  });
+  return { stream, text: () => Buffer.concat(parts).toString('utf8') };
+}
