@@ -29,9 +29,10 @@ function isExecutable(file: string): boolean {
   }
 }
 
+/** The part of a tap Test that requireOracles uses. */
 export interface SkipOrFail {
-  skip(message: string): void;
-  fail(message: string): void;
+  pass(message: string, extra: { skip: string }): unknown;
+  fail(message: string): unknown;
 }
 
 /**
@@ -53,6 +54,6 @@ export function requireOracles<N extends string>(
   if (missing.length === 0) return found;
   const message = `C oracle not installed: ${missing.join(', ')} (apt-get install mailfront cvm ucspi-tcp ipsvd tinycdb swaks)`;
   if (env.CI) t.fail(message);
-  else t.skip(message);
+  else t.pass('interop test', { skip: message });
   return undefined;
 }

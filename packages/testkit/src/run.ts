@@ -18,11 +18,27 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   timeoutMs?: number;
+  /**
+   * Let tap record coverage of the child (it is a Node program running our
+   * TypeScript sources). Off by default: children are C oracles or esbuild
+   * bundles, whose vendored code must not count against a package.
+   */
+  trackCoverage?: boolean;
+}
+
+/** The environment for a child whose coverage tap must not record. */
+export function untrackedEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, _TAPJS_PROCESSINFO_COVERAGE_: '0' };
 }
 
 export function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: 'pipe' });
+    const env = options.env ?? process.env;
+    const child = spawn(file, args, {
+      env: options.trackCoverage ? env : untrackedEnv(env),
+      cwd: options.cwd,
+      stdio: 'pipe',
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { findTool, requireOracles, run, scratchDir } from '../src/index.js';
+import { findTool, freePort, LineClient, requireOracles, run, scratchDir, startUcspiServer } from '../src/index.js';
 
 t.test('findTool finds sh and not a made-up name', async (t) => {
   t.match(findTool('sh'), /\/sh$/);
@@ -11,7 +11,10 @@ t.test('findTool finds sh and not a made-up name', async (t) => {
 
 t.test('requireOracles skips off CI and fails on CI', async (t) => {
   const calls: string[] = [];
-  const sink = { skip: (m: string) => calls.push('skip ' + m), fail: (m: string) => calls.push('fail ' + m) };
+  const sink = {
+    pass: (_m: string, extra: { skip: string }) => calls.push('skip ' + extra.skip),
+    fail: (m: string) => calls.push('fail ' + m),
+  };
   t.same(requireOracles(sink, ['sh'], { PATH: '/bin' }), { sh: '/bin/sh' });
   t.equal(requireOracles(sink, ['no-such-oracle'], { PATH: '/bin' }), undefined);
   t.equal(requireOracles(sink, ['no-such-oracle'], { PATH: '/bin', CI: 'true' }), undefined);
@@ -36,4 +39,33 @@ t.test('run collects output and status, and kills a hung program', async (t) => 
   t.ok(hung.timedOut);
   t.equal(hung.signal, 'SIGKILL');
   await t.rejects(run('/nonexistent/program', []));
+});
+
+t.test('run hides children from coverage unless asked', async (t) => {
+  const show = ['-c', 'echo "${_TAPJS_PROCESSINFO_COVERAGE_-unset}"'];
+  t.equal((await run('/bin/sh', show)).stdout.toString(), '0\n');
+  t.not((await run('/bin/sh', show, { trackCoverage: true })).stdout.toString(), '0\n');
+});
+
+t.test('a program under the real tcpserver answers a line client', async (t) => {
+  const oracles = requireOracles(t, ['tcpserver', 'tcpsvd']);
+  if (!oracles) return;
+  for (const server of [oracles.tcpserver, oracles.tcpsvd]) {
+    const s = await startUcspiServer({
+      server,
+      program: ['/bin/sh', '-c', 'echo "220 $TCPLOCALHOST $TCPREMOTEIP ESMTP\r"; read line; echo "250-a\r"; echo "250 $line"'],
+    });
+    t.teardown(() => s.stop());
+    const c = await LineClient.connect(s.port);
+    t.same(await c.readReply(), ['220 mx.test 127.0.0.1 ESMTP'], server);
+    c.send('hello\r\n');
+    t.same(await c.readReply(), ['250-a', '250 hello'], 'multi-line reply');
+    t.equal(await c.readLine(), null, 'closed by the server');
+    t.equal(await c.readAll(), '');
+    c.close();
+  }
+});
+
+t.test('freePort gives a port', async (t) => {
+  t.ok((await freePort()) > 0);
 });
