@@ -1,0 +1,14 @@
+export { AtomicFile } from './atomic-file.js';
+export type { AtomicFileOptions, CdbSink } from './atomic-file.js';
+export type { Bytes } from './bytes.js';
+export { CdbClosedError, CdbCorruptError, CdbError, CdbTextError, CdbTooLargeError } from './errors.js';
+export { DJB_HASH_SEED, djbHash32, djbHash64, startSlot32, startSlot64 } from './hash.js';
+export type { Hash64 } from './hash.js';
+export { CDB32_MAX_FILE_SIZE, CDB64_MAX_FILE_SIZE } from './layout.js';
+export type { CdbFormat } from './layout.js';
+export { MemorySink } from './memory-sink.js';
+export { CdbReader } from './reader.js';
+export type { CdbReadOptions } from './reader.js';
+export { formatCdbRecord, formatCdbText, parseCdbText } from './text-format.js';
+export { buildCdb, CdbWriter, writeCdb } from './writer.js';
+export type { CdbWriteOptions } from './writer.js';
