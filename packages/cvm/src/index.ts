@@ -1,0 +1,16 @@
+export { Cred, CRED_MAX, CVM_PACKET_MAX, CVM_REQUEST_LIMIT, CVM_VALUE_MAX, CvmCode, cvmErrorText, Fact, isPermanentFailure } from './constants.js';
+export { accountCredentials, createCvmClient } from './client.js';
+export type { CvmCallOptions, CvmClient, CvmClientOptions, CvmResult } from './client.js';
+export { accountEnvironment, accountFromFacts, allFacts, factsFromAccount, firstFact, outOfScope, parseUnsigned } from './facts.js';
+export type { CvmAccount } from './facts.js';
+export { answerRequest, CvmRequest } from './module.js';
+export type { Answer, CvmLookupResult, CvmModule, ModuleConfig } from './module.js';
+export { encodeRequestV1, encodeRequestV2, parseRequest } from './request-codec.js';
+export type { CvmCredential, EncodedRequest, ParsedRequest } from './request-codec.js';
+export { decodeResponseV1, decodeResponseV2, encodeResponse } from './response-codec.js';
+export type { DecodedResponse, EncodedResponse, RawFact } from './response-codec.js';
+export { EXIT_MODULE_USAGE, moduleUsage, runModule } from './run-module.js';
+export type { ModuleIo, RunModuleOptions } from './run-module.js';
+export { parseModuleAddress } from './transport.js';
+export type { ModuleAddress } from './transport.js';
+export { UDP_RETRY_DELAYS_MS } from './transport-udp.js';

@@ -1,0 +1,136 @@
+/**
+ * A module serving `cvm-local:PATH`, a UNIX stream socket.
+ *
+ * Per connection: read the request until the client half-closes or 512
+ * bytes have arrived, within CVM_LOCAL_TIMEOUT ms (else the connection is
+ * dropped without an answer, as in cvm); answer; close. Connections are
+ * served concurrently, each holding at most 512 bytes.
+ *
+ * The socket is created with its final mode (the umask is set while it is
+ * bound, so it is never more open than CVM_SOCKET_MODE says), then chmod'ed
+ * and chown'ed. Unlike cvm, which unlinks whatever is at PATH, an existing
+ * path is replaced only when it is a socket nobody listens on: a file is
+ * never deleted and a running server's socket is never stolen. At SIGTERM
+ * or SIGINT the socket is removed, if it is still ours.
+ */
+import { chmodSync, chownSync, lstatSync, statSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from '@mailfront/core';
+import { CVM_PACKET_MAX } from './constants.js';
+import { answerRequest, type CvmModule, type ModuleConfig } from './module.js';
+
+export interface SocketSettings {
+  /** Permission bits of the socket (CVM_SOCKET_MODE, default 0777 as in cvm). */
+  mode: number;
+  uid: number | undefined;
+  gid: number | undefined;
+  /** CVM_LOCAL_TIMEOUT: the time to read a request, and again to write the answer. */
+  timeoutMs: number;
+}
+
+/** Most connections held at once; more wait in the kernel's backlog. */
+const MAX_CONNECTIONS = 512;
+
+export async function serveLocal(
+  module: CvmModule,
+  path: string,
+  config: ModuleConfig,
+  settings: SocketSettings,
+  log: Logger,
+  stopSignal: AbortSignal,
+): Promise<void> {
+  await clearStaleSocket(path);
+  const server = createServer({ allowHalfOpen: true }, (socket) => handleConnection(module, config, settings, log, socket));
+  server.maxConnections = MAX_CONNECTIONS;
+  await listenWithMode(server, path, settings.mode);
+  const inode = statSync(path).ino;
+  chmodSync(path, settings.mode);
+  if (settings.uid !== undefined || settings.gid !== undefined) chownSync(path, settings.uid ?? -1, settings.gid ?? -1);
+  log.info('Starting.');
+  await new Promise<void>((resolve) => {
+    if (stopSignal.aborted) resolve();
+    stopSignal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  server.close();
+  removeIfOurs(path, inode);
+}
+
+function handleConnection(module: CvmModule, config: ModuleConfig, settings: SocketSettings, log: Logger, socket: Socket): void {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let answered = false;
+  socket.on('error', () => socket.destroy());
+  // Read phase and write phase each get the whole timeout; a silent client is dropped without an answer.
+  let timer = setTimeout(() => socket.destroy(), settings.timeoutMs);
+  const answer = async () => {
+    if (answered) return;
+    answered = true;
+    socket.off('data', onData);
+    socket.pause();
+    clearTimeout(timer);
+    const result = await answerRequest(module, Buffer.concat(chunks).subarray(0, CVM_PACKET_MAX), config);
+    if (result.logLine !== undefined) log.info(result.logLine);
+    if (socket.destroyed) return;
+    timer = setTimeout(() => socket.destroy(), settings.timeoutMs);
+    socket.end(result.reply, () => clearTimeout(timer));
+    socket.on('close', () => clearTimeout(timer));
+  };
+  const onData = (chunk: Buffer) => {
+    chunks.push(chunk);
+    length += chunk.length;
+    if (length >= CVM_PACKET_MAX) void answer();
+  };
+  socket.on('data', onData);
+  socket.on('end', () => void answer());
+  socket.on('close', () => clearTimeout(timer));
+}
+
+/** Binds with the umask that gives the socket `mode` from the start. */
+function listenWithMode(server: Server, path: string, mode: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const saved = process.umask(0o777 & ~mode);
+    const restore = () => process.umask(saved);
+    server.once('error', (e) => {
+      restore();
+      reject(e);
+    });
+    server.listen(path, () => {
+      restore();
+      resolve();
+    });
+  });
+}
+
+export class SocketInUseError extends Error {}
+
+/** Removes a socket left by a server that is gone; refuses a live socket or anything that is not a socket. */
+async function clearStaleSocket(path: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch {
+    return; // nothing there
+  }
+  if (!isSocket) throw new SocketInUseError(`${path} exists and is not a socket`);
+  if (await someoneListens(path)) throw new SocketInUseError(`another server listens on ${path}`);
+  unlinkSync(path);
+}
+
+function someoneListens(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(path);
+    probe.on('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.on('error', () => resolve(false));
+  });
+}
+
+function removeIfOurs(path: string, inode: number): void {
+  try {
+    if (lstatSync(path).ino === inode) unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
