@@ -24,8 +24,13 @@ const EXACT_SLOT_LIMIT = 2 ** 29;
 
 /** The 32-bit djb hash of key (classic cdb). */
 export function djbHash32(key: Uint8Array): number {
+  return hash32Range(key, 0, key.length);
+}
+
+/** The 32-bit hash of bytes[start, end): lets the writer hash a key in its write buffer without a view. */
+export function hash32Range(bytes: Uint8Array, start: number, end: number): number {
   let h = DJB_HASH_SEED;
-  for (let i = 0; i < key.length; i++) h = (Math.imul(h, MULTIPLIER) ^ key[i]!) >>> 0;
+  for (let i = start; i < end; i++) h = (Math.imul(h, MULTIPLIER) ^ bytes[i]!) >>> 0;
   return h;
 }
 
@@ -40,13 +45,18 @@ export interface Hash64 {
  * loop; it is filled in and returned.
  */
 export function djbHash64(key: Uint8Array, out: Hash64 = { hi: 0, lo: 0 }): Hash64 {
+  return hash64Range(key, 0, key.length, out);
+}
+
+/** The 64-bit hash of bytes[start, end), into out. */
+export function hash64Range(bytes: Uint8Array, start: number, end: number, out: Hash64): Hash64 {
   let hi = 0;
   let lo = DJB_HASH_SEED;
-  for (let i = 0; i < key.length; i++) {
+  for (let i = start; i < end; i++) {
     const wide = lo * MULTIPLIER; // < 2^38: exact
     const carry = Math.floor(wide / TWO_POW_32);
     hi = (Math.imul(hi, MULTIPLIER) + carry) >>> 0;
-    lo = ((wide >>> 0) ^ key[i]!) >>> 0;
+    lo = ((wide >>> 0) ^ bytes[i]!) >>> 0;
   }
   out.hi = hi;
   out.lo = lo;

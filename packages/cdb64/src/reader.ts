@@ -25,11 +25,21 @@ export interface CdbReadOptions {
 
 /** Slots fetched per read while probing: enough for nearly every lookup in a table with 2× slots. */
 const SLOT_BATCH = 8;
-/** Reusable buffer for a record's prefix and key; longer keys get a buffer of their own. */
+/**
+ * A matching slot's record is read with this much read-ahead, so that a
+ * short value comes in with the key (one pread instead of two); longer
+ * records get a buffer of their own.
+ */
 const RECORD_SCRATCH_SIZE = 1024;
+/** Read-ahead window of a full scan. */
+const SCAN_CHUNK_SIZE = 64 * 1024;
 
-/** Called with each value found for a key; returns false to stop looking. */
-type Visit = (valuePosition: number, valueLength: number) => boolean;
+/**
+ * Called with each value found for a key; returns false to stop looking.
+ * `inline` is the value itself when the read of the record header already
+ * brought it in (a view, valid only during the call).
+ */
+type Visit = (valuePosition: number, valueLength: number, inline: Buffer | undefined) => boolean;
 
 export class CdbReader {
   readonly format: CdbFormat;
@@ -75,8 +85,8 @@ export class CdbReader {
   /** The first value stored under key (in insertion order), or undefined. */
   get(key: Bytes): Buffer | undefined {
     let value: Buffer | undefined;
-    this.find(toBuffer(key), (position, length) => {
-      value = this.live().copy(position, length);
+    this.find(toBuffer(key), (position, length, inline) => {
+      value = this.copyValue(position, length, inline);
       return false;
     });
     return value;
@@ -85,8 +95,8 @@ export class CdbReader {
   /** Every value stored under key, in the order they were added (djb's cdb_findnext). */
   getAll(key: Bytes): Buffer[] {
     const values: Buffer[] = [];
-    this.find(toBuffer(key), (position, length) => {
-      values.push(this.live().copy(position, length));
+    this.find(toBuffer(key), (position, length, inline) => {
+      values.push(this.copyValue(position, length, inline));
       return true;
     });
     return values;
@@ -103,16 +113,27 @@ export class CdbReader {
 
   /** Every [key, value] record in file order (the order they were added), duplicates included. */
   *entries(): Generator<[Buffer, Buffer]> {
-    const { pairSize, wordSize } = this.layout;
-    let position = this.layout.headerSize;
-    while (position < this.dataEnd) {
-      const source = this.live();
+    const { pairSize, wordSize, headerSize, readWord } = this.layout;
+    // Records are read through a window of SCAN_CHUNK_SIZE bytes: two
+    // preads per record would make a full scan syscall-bound.
+    const scratch = Buffer.allocUnsafe(SCAN_CHUNK_SIZE);
+    let chunk: Buffer = scratch.subarray(0, 0);
+    let chunkStart = headerSize;
+    const view = (position: number, length: number): Buffer => {
+      if (position + length > chunkStart + chunk.length) {
+        chunkStart = position;
+        chunk = this.live().read(position, Math.max(length, Math.min(SCAN_CHUNK_SIZE, this.dataEnd - position)), scratch);
+      }
+      return chunk.subarray(position - chunkStart, position - chunkStart + length);
+    };
+    for (let position = headerSize; position < this.dataEnd; ) {
+      this.live();
       this.checkRecord(position, pairSize, this.dataEnd, 'record header');
-      const prefix = source.read(position, pairSize, this.recordScratch);
-      const keyLength = this.layout.readWord(prefix, 0);
-      const valueLength = this.layout.readWord(prefix, wordSize);
+      const prefix = view(position, pairSize);
+      const keyLength = readWord(prefix, 0);
+      const valueLength = readWord(prefix, wordSize);
       this.checkRecord(position, pairSize + keyLength + valueLength, this.dataEnd, 'record');
-      const body = source.copy(position + pairSize, keyLength + valueLength);
+      const body = Buffer.from(view(position + pairSize, keyLength + valueLength));
       yield [body.subarray(0, keyLength), body.subarray(keyLength)];
       position += pairSize + keyLength + valueLength;
     }
@@ -127,6 +148,10 @@ export class CdbReader {
     const source = this.source;
     this.source = undefined;
     source?.close();
+  }
+
+  private copyValue(position: number, length: number, inline: Buffer | undefined): Buffer {
+    return inline === undefined ? this.live().copy(position, length) : Buffer.from(inline);
   }
 
   private live(): ByteSource {
@@ -213,13 +238,16 @@ export class CdbReader {
           throw new CdbCorruptError(source.name, tablePos + (slot + i) * pairSize, `slot points into the header (${recordPos})`);
         }
         this.checkRecord(recordPos, pairSize, source.size, 'record header');
-        const head = source.read(recordPos, Math.min(prefixAndKey, source.size - recordPos), this.recordScratch);
+        const readAhead = Math.max(prefixAndKey, RECORD_SCRATCH_SIZE);
+        const head = source.read(recordPos, Math.min(readAhead, source.size - recordPos), this.recordScratch);
         const keyLength = readWord(head, 0);
         if (keyLength !== key.length) continue;
         const valueLength = readWord(head, wordSize);
-        this.checkRecord(recordPos, prefixAndKey + valueLength, source.size, 'record');
+        const recordLength = prefixAndKey + valueLength;
+        this.checkRecord(recordPos, recordLength, source.size, 'record');
         if (!key.equals(head.subarray(pairSize, prefixAndKey))) continue;
-        if (!visit(recordPos + prefixAndKey, valueLength)) return;
+        const inline = recordLength <= head.length ? head.subarray(prefixAndKey, recordLength) : undefined;
+        if (!visit(recordPos + prefixAndKey, valueLength, inline)) return;
       }
       remaining -= batch;
       slot += batch;

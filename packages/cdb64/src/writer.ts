@@ -17,9 +17,10 @@
 import { AtomicFile, type CdbSink } from './atomic-file.js';
 import { toBuffer, type Bytes } from './bytes.js';
 import { CdbClosedError, CdbTooLargeError } from './errors.js';
-import { djbHash32, djbHash64, startSlot32, startSlot64, tableIndex, type Hash64 } from './hash.js';
-import { finishedFileSize, layoutFor, recordSize, SLOTS_PER_RECORD, TABLE_COUNT, writeU32, type CdbFormat, type Layout } from './layout.js';
+import { hash32Range, hash64Range, type Hash64 } from './hash.js';
+import { finishedFileSize, layoutFor, recordSize, TABLE_COUNT, writeU32, type CdbFormat, type Layout } from './layout.js';
 import { MemorySink } from './memory-sink.js';
+import { NO_RECORD, RecordIndex } from './record-index.js';
 
 export interface CdbWriteOptions {
   /** 'cdb' (classic 32-bit, the default) or 'cdb64'. */
@@ -32,8 +33,6 @@ export interface CdbWriteOptions {
 
 /** Records are collected here before each write(2); large enough to make syscalls rare. */
 const WRITE_BUFFER_SIZE = 256 * 1024;
-const INITIAL_CAPACITY = 1024;
-const NO_RECORD = -1;
 
 export class CdbWriter {
   readonly format: CdbFormat;
@@ -44,11 +43,7 @@ export class CdbWriter {
   private buffered = 0;
   /** File position just past everything added so far (buffered or written). */
   private position: number;
-  private records = 0;
-  private hashLo = new Uint32Array(INITIAL_CAPACITY);
-  /** Only cdb64 stores the high half of its hash. */
-  private hashHi: Uint32Array;
-  private recordPos = new Float64Array(INITIAL_CAPACITY);
+  private readonly index: RecordIndex;
   private readonly hash: Hash64 = { hi: 0, lo: 0 };
 
   /** A writer publishing to `path` (through a temporary file beside it) when finished. */
@@ -72,31 +67,28 @@ export class CdbWriter {
     }
     this.format = this.layout.format;
     this.position = this.layout.headerSize;
-    this.hashHi = new Uint32Array(this.layout.wordSize === 8 ? INITIAL_CAPACITY : 0);
+    this.index = new RecordIndex(this.layout.wordSize === 8);
   }
 
   /** Records added so far. */
   get count(): number {
-    return this.records;
+    return this.index.count;
   }
 
   /** Adds a record. Duplicate keys are kept; readers return their values in the order added. */
   put(key: Bytes, value: Bytes): void {
     this.checkOpen();
     try {
-      const k = toBuffer(key);
-      const v = toBuffer(value);
+      // Strings (latin1: one byte per char) are written straight into the
+      // write buffer: no Buffer per key and value, which is most of the
+      // garbage when millions of records are added.
+      const k = typeof key === 'string' ? key : toBuffer(key);
+      const v = typeof value === 'string' ? value : toBuffer(value);
       const size = recordSize(this.layout, k.length, v.length);
-      const needed = finishedFileSize(this.layout, this.position + size, this.records + 1);
+      const needed = finishedFileSize(this.layout, this.position + size, this.index.count + 1);
       if (needed > this.maxFileSize) throw new CdbTooLargeError(this.maxFileSize, needed);
-      this.remember(k);
-      this.reserve(this.layout.pairSize);
-      this.layout.writeWord(this.buffer, this.buffered, k.length);
-      this.layout.writeWord(this.buffer, this.buffered + this.layout.wordSize, v.length);
-      this.buffered += this.layout.pairSize;
-      this.position += this.layout.pairSize;
-      this.append(k);
-      this.append(v);
+      if (size <= this.buffer.length) this.putBuffered(k, v, size);
+      else this.putLarge(toBuffer(k), toBuffer(v));
     } catch (e) {
       this.abort();
       throw e;
@@ -130,25 +122,41 @@ export class CdbWriter {
     if (this.state !== 'open') throw new CdbClosedError(`cdb writer is already ${this.state}`);
   }
 
-  /** Keeps (hash, position) of the record about to be written at this.position. */
-  private remember(key: Buffer): void {
-    if (this.records === this.hashLo.length) this.grow();
-    if (this.layout.wordSize === 8) {
-      djbHash64(key, this.hash);
-      this.hashLo[this.records] = this.hash.lo;
-      this.hashHi[this.records] = this.hash.hi;
-    } else {
-      this.hashLo[this.records] = djbHash32(key);
-    }
-    this.recordPos[this.records] = this.position;
-    this.records++;
+  /** A record that fits the write buffer: copied in once, hashed where it lies. */
+  private putBuffered(key: string | Buffer, value: string | Buffer, size: number): void {
+    const { pairSize, wordSize } = this.layout;
+    this.reserve(size);
+    const at = this.buffered;
+    const keyAt = at + pairSize;
+    this.layout.writeWord(this.buffer, at, key.length);
+    this.layout.writeWord(this.buffer, at + wordSize, value.length);
+    copyInto(this.buffer, keyAt, key);
+    copyInto(this.buffer, keyAt + key.length, value);
+    this.remember(this.buffer, keyAt, keyAt + key.length);
+    this.buffered += size;
+    this.position += size;
   }
 
-  private grow(): void {
-    const capacity = this.hashLo.length * 2;
-    this.hashLo = resized(this.hashLo, new Uint32Array(capacity));
-    if (this.layout.wordSize === 8) this.hashHi = resized(this.hashHi, new Uint32Array(capacity));
-    this.recordPos = resized(this.recordPos, new Float64Array(capacity));
+  /** A record larger than the write buffer: written around it. */
+  private putLarge(key: Buffer, value: Buffer): void {
+    this.remember(key, 0, key.length);
+    this.reserve(this.layout.pairSize);
+    this.layout.writeWord(this.buffer, this.buffered, key.length);
+    this.layout.writeWord(this.buffer, this.buffered + this.layout.wordSize, value.length);
+    this.buffered += this.layout.pairSize;
+    this.position += this.layout.pairSize;
+    this.append(key);
+    this.append(value);
+  }
+
+  /** Keeps (hash, position) of the record starting at this.position, whose key is bytes[start, end). */
+  private remember(bytes: Uint8Array, start: number, end: number): void {
+    if (this.index.wide) {
+      hash64Range(bytes, start, end, this.hash);
+      this.index.add(this.hash.lo, this.hash.hi, this.position);
+    } else {
+      this.index.add(hash32Range(bytes, start, end), 0, this.position);
+    }
   }
 
   /** Makes room for `bytes` contiguous bytes in the write buffer. */
@@ -177,34 +185,24 @@ export class CdbWriter {
   /** Appends the 256 tables (djb's cdb_make_finish) and fills in the header entries. */
   private writeTables(header: Buffer): void {
     const { pairSize, wordSize, writeWord } = this.layout;
-    const wide = wordSize === 8;
-    const { order, starts } = groupByTable(this.hashLo, this.records);
-    let maxSlots = 0;
-    for (let t = 0; t < TABLE_COUNT; t++) maxSlots = Math.max(maxSlots, (starts[t + 1]! - starts[t]!) * SLOTS_PER_RECORD);
-    const owner = new Int32Array(maxSlots);
+    const { hashLo, hashHi, position, wide } = this.index;
+    const plan = this.index.plan();
+    const owner = new Int32Array(plan.maxSlots);
     for (let t = 0; t < TABLE_COUNT; t++) {
-      const slots = (starts[t + 1]! - starts[t]!) * SLOTS_PER_RECORD;
+      const slots = plan.slots(t);
       writeWord(header, t * pairSize, this.position);
       writeWord(header, t * pairSize + wordSize, slots);
-      if (slots === 0) continue;
-      owner.fill(NO_RECORD, 0, slots);
-      for (let i = starts[t]!; i < starts[t + 1]!; i++) {
-        const r = order[i]!;
-        const lo = this.hashLo[r]!;
-        let slot = wide ? startSlot64(this.hashHi[r]!, lo, slots) : startSlot32(lo, slots);
-        while (owner[slot] !== NO_RECORD) slot = slot + 1 === slots ? 0 : slot + 1;
-        owner[slot] = r;
-      }
+      plan.place(t, owner);
       for (let slot = 0; slot < slots; slot++) {
         this.reserve(pairSize);
         const r = owner[slot]!;
         const at = this.buffered;
         if (r === NO_RECORD) {
-          this.buffer.fill(0, at, at + pairSize);
+          for (let i = 0; i < pairSize; i++) this.buffer[at + i] = 0; // cheaper than fill() for 8-16 bytes
         } else {
-          writeU32(this.buffer, at, this.hashLo[r]!);
-          if (wide) writeU32(this.buffer, at + 4, this.hashHi[r]!);
-          writeWord(this.buffer, at + wordSize, this.recordPos[r]!);
+          writeU32(this.buffer, at, hashLo[r]!);
+          if (wide) writeU32(this.buffer, at + 4, hashHi[r]!);
+          writeWord(this.buffer, at + wordSize, position[r]!);
         }
         this.buffered += pairSize;
         this.position += pairSize;
@@ -247,21 +245,7 @@ function checkLimit(layout: Layout, requested: number | undefined): number {
   return requested;
 }
 
-function resized<T extends Uint32Array | Float64Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
-}
-
-/**
- * Counting sort of record indices by table, stable so that each table lists
- * its records in insertion order: order[starts[t] .. starts[t+1]) are table t's.
- */
-function groupByTable(hashLo: Uint32Array, records: number): { order: Uint32Array; starts: Uint32Array } {
-  const starts = new Uint32Array(TABLE_COUNT + 1);
-  for (let r = 0; r < records; r++) starts[tableIndex(hashLo[r]!) + 1]++;
-  for (let t = 0; t < TABLE_COUNT; t++) starts[t + 1] += starts[t]!;
-  const next = starts.slice(0, TABLE_COUNT);
-  const order = new Uint32Array(records);
-  for (let r = 0; r < records; r++) order[next[tableIndex(hashLo[r]!)]++] = r;
-  return { order, starts };
+function copyInto(target: Buffer, at: number, data: string | Buffer): void {
+  if (typeof data === 'string') target.write(data, at, 'latin1');
+  else data.copy(target, at);
 }
