@@ -6,3 +6,4 @@ export { run, untrackedEnv } from './run.js';
 export type { RunOptions, RunResult } from './run.js';
 export { freePort, LineClient, startUcspiServer } from './ucspi-server.js';
 export type { UcspiServer, UcspiServerOptions } from './ucspi-server.js';
+export { copyTree } from './copy-tree.js';

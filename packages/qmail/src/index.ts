@@ -1,0 +1,16 @@
+export { AddressList, RcptHosts } from './address-lists.js';
+export { asciiLower, parseControlLine, parseControlList, parseControlNumber } from './control.js';
+export { dotQmailExt, fileExists, findDotQmail } from './dot-qmail.js';
+export type { ExistsCheck } from './dot-qmail.js';
+export { parsePasswd, PasswdFile } from './passwd.js';
+export type { PasswdEntry } from './passwd.js';
+export { DEFAULT_QMAIL_ROOT, QmailControl } from './qmail-control.js';
+export type { QmailControlOptions } from './qmail-control.js';
+export { ALIAS_USER, findRecipient, lookupUser } from './user-lookup.js';
+export type { QmailRecipient, UserSources } from './user-lookup.js';
+export { compileUsersAssign, MalformedUserRecordError, parseUserRecord, UsersAssignError, usersCdbRecords } from './users.js';
+export type { QmailUser } from './users.js';
+export { findVirtualDomain, parseVirtualDomains } from './virtual-domains.js';
+export type { VirtualDomainMatch, VirtualDomainTable } from './virtual-domains.js';
+export { WatchedCdb } from './watched-cdb.js';
+export { FileTooLargeError, WATCHED_FILE_MAX_BYTES, WatchedFile } from './watched-file.js';
