@@ -34,7 +34,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CdbReader, formatCdbRecord, formatCdbText, parseCdbText, writeCdb } from '../../packages/cdb64/src/index.js';
+import { CdbReader, formatCdbRecord, formatCdbText, parseCdbText, writeCdb } from '@mailfront/cdb64';
 
 const CDB_TOOL = '/usr/bin/cdb';
 const DEFAULTS = { records: 1_000_000, sample: 1000, 'node-sample': 100, repeat: 3 };
