@@ -1,0 +1,107 @@
+/**
+ * The `qmail` backend (reference §4.2): hands each message to qmail-queue
+ * ($QMAILQUEUE, or bin/qmail-queue under $QMAILHOME) and answers 250 only
+ * after qmail-queue has exited 0, i.e. after qmail has the message safely.
+ *
+ * Without a temporary file the message streams to qmail-queue as it
+ * arrives; with one (NEED_FILE) qmail-queue starts at message end with the
+ * file as its stdin. qmail-queue runs in $QMAILHOME; unlike mailfront, this
+ * process never changes its own directory.
+ */
+import { statSync } from 'node:fs';
+import type { BackendModule } from '../engine/plugin.js';
+import type { Response } from '../engine/response.js';
+import { binaryBytes } from '../util/binary-string.js';
+import { EXEC_FAILED_STATUS, QmailQueueRun, type QueueOutcome } from './qmail-queue.js';
+import { QQ_CRASHED, statusResponse } from './qmail-queue-status.js';
+
+/** qmail's own default home (also upstream mailfront's); Debian's qmail uses /var/lib/qmail. */
+export const DEFAULT_QMAILHOME = '/var/qmail';
+const DEFAULT_QMAILQUEUE = 'bin/qmail-queue';
+
+const NO_QMAIL_DIRECTORY: Response = { code: 451, text: '4.3.0 Could not change to the qmail directory.' };
+const WRITE_FAILED: Response = { code: 451, text: '4.3.0 Writing data to qmail-queue failed.' };
+
+export const qmailBackend: BackendModule = {
+  name: 'qmail',
+  create(ctx) {
+    const { session } = ctx;
+    let envelope = '';
+    let run: QmailQueueRun | undefined;
+    let bytes = 0;
+
+    const start = (message: number | 'pipe'): Response | undefined => {
+      const home = session.getenv('QMAILHOME') ?? DEFAULT_QMAILHOME;
+      if (!isDirectory(home)) return NO_QMAIL_DIRECTORY;
+      run = new QmailQueueRun({
+        program: session.getenv('QMAILQUEUE') ?? DEFAULT_QMAILQUEUE,
+        cwd: home,
+        env: session.exportEnv(),
+        message,
+      });
+      return undefined;
+    };
+
+    const answer = (outcome: QueueOutcome, finished: QmailQueueRun): Response => {
+      if ('signal' in outcome) return QQ_CRASHED;
+      const status = 'status' in outcome ? outcome.status : EXEC_FAILED_STATUS;
+      if ('spawnError' in outcome) session.log.warn(`cannot run qmail-queue: ${outcome.spawnError.message}`);
+      if (status !== 0) return statusResponse(status, session.getenv(`QQERRMSG_${status}`));
+      // Never acknowledge a message that did not reach qmail-queue whole.
+      if (finished.writeError) return WRITE_FAILED;
+      const text = `2.6.0 Accepted message qp ${finished.pid} bytes ${bytes}`;
+      session.log.info(text);
+      return { code: 250, text };
+    };
+
+    return {
+      reset() {
+        run?.abort();
+        run = undefined;
+        envelope = '';
+        bytes = 0;
+        return undefined;
+      },
+      sender(arg) {
+        envelope = `F${arg.address}\0`;
+        return undefined;
+      },
+      recipient(arg) {
+        envelope += `T${arg.address}\0`;
+        return undefined;
+      },
+      dataStart(file) {
+        bytes = 0;
+        return file ? undefined : start('pipe');
+      },
+      async dataBlock(block) {
+        bytes += block.length;
+        // A write error is judged at message end: qmail-queue's exit status
+        // says why it stopped reading (disk full, …) better than EPIPE does.
+        await run?.write(block);
+        return undefined;
+      },
+      async messageEnd(file) {
+        if (file) {
+          bytes = file.size;
+          const failed = start(file.readFd);
+          if (failed) return failed;
+        }
+        const current = run!;
+        run = undefined;
+        return answer(await current.finish(binaryBytes(envelope + '\0')), current);
+      },
+      close() {
+        run?.abort();
+      },
+    };
+  },
+};
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The plugin chain: mailfront's hook dispatch (reference §1.4).
+ *
+ * Plugins run in list order. An answer of undefined passes; the first
+ * acceptance is remembered and the walk goes on; an error stops the walk and
+ * is the result. A sender or recipient that no plugin accepted is refused,
+ * so the default is never an open relay. The backend runs after the plugins.
+ *
+ * Message data flows through MessageFlow (message-flow.ts); this file holds
+ * start-up, HELO, reset and the envelope.
+ */
+import { MessageFlow } from './message-flow.js';
+import type { AddressArg, BackendModule, Hooks, PluginCommand, PluginModule } from './plugin.js';
+import { isErrorResponse, NO_RECIPIENT, NO_SENDER, type HookResult, type Response } from './response.js';
+import type { Session } from './session.js';
+
+export interface EngineOptions {
+  session: Session;
+  backend: BackendModule;
+  plugins: readonly PluginModule[];
+  /** Directory for NEED_FILE temporary files ($TMPDIR, default /tmp). */
+  tmpdir: string;
+}
+
+interface Loaded {
+  name: string;
+  hooks: Hooks;
+}
+
+export class Engine {
+  readonly session: Session;
+  readonly #backend: Loaded;
+  readonly #plugins: Loaded[];
+  readonly data: MessageFlow;
+
+  constructor(options: EngineOptions) {
+    const { session } = options;
+    this.session = session;
+    // The backend's injection target is set below, once the flow exists.
+    const inject = (bytes: Buffer) => this.data.inject(bytes);
+    const make = (m: PluginModule): Loaded => ({
+      name: m.name,
+      hooks: m.create({ name: m.name, session, env: session.processEnv, inject }),
+    });
+    this.#backend = make(options.backend);
+    this.#plugins = options.plugins.map(make);
+    const needFile = [options.backend, ...options.plugins].some((m) => m.needFile);
+    this.data = new MessageFlow({
+      session,
+      backend: this.#backend.hooks,
+      plugins: this.#plugins.map((p) => p.hooks),
+      needFile,
+      tmpdir: options.tmpdir,
+      reset: () => this.reset(),
+    });
+  }
+
+  /** Plugin inits in order (first error stops), then the backend's; any backend answer is a failure. */
+  async init(): Promise<HookResult> {
+    for (const p of this.#plugins) {
+      const r = await p.hooks.init?.();
+      if (isErrorResponse(r)) return r;
+    }
+    return this.#backend.hooks.init?.();
+  }
+
+  /** Commands that modules define: the backend's first, then each plugin's. */
+  commands(): PluginCommand[] {
+    return [this.#backend, ...this.#plugins].flatMap((m) => m.hooks.commands ?? []);
+  }
+
+  /** HELO/EHLO: plugin errors are returned; acceptances are dropped; then the backend answers. */
+  async helo(hostname: string, capabilities: string[]): Promise<HookResult> {
+    for (const p of this.#plugins) {
+      const r = await p.hooks.helo?.(hostname, capabilities);
+      if (isErrorResponse(r)) return r;
+    }
+    this.session.heloDomain = hostname;
+    return this.#backend.hooks.helo?.(hostname, capabilities);
+  }
+
+  /**
+   * Ends any message in progress; the backend resets first, then the
+   * plugins. Result: the first plugin error, else the first plugin answer.
+   */
+  async reset(): Promise<HookResult> {
+    this.data.closeFile();
+    await this.#backend.hooks.reset?.();
+    let first: Response | undefined;
+    for (const p of this.#plugins) {
+      const r = await p.hooks.reset?.();
+      if (isErrorResponse(r)) return r;
+      first ??= r;
+    }
+    return first;
+  }
+
+  sender(arg: AddressArg): Promise<HookResult> {
+    return this.#envelope(arg, 'sender', NO_SENDER);
+  }
+
+  recipient(arg: AddressArg): Promise<HookResult> {
+    return this.#envelope(arg, 'recipient', NO_RECIPIENT);
+  }
+
+  async #envelope(arg: AddressArg, hook: 'sender' | 'recipient', nobody: Response): Promise<HookResult> {
+    let accepted: Response | undefined;
+    for (const p of this.#plugins) {
+      const r = await p.hooks[hook]?.(arg);
+      if (r === undefined) continue;
+      if (isErrorResponse(r)) return r;
+      accepted ??= r;
+    }
+    if (accepted === undefined) return nobody;
+    const fromBackend = await this.#backend.hooks[hook]?.(arg);
+    if (isErrorResponse(fromBackend)) return fromBackend;
+    // An acceptance without text lets the backend's answer speak for it.
+    return accepted.text === undefined ? fromBackend : accepted;
+  }
+
+  /** End of session: abort what is in progress and let modules free resources. */
+  async close(): Promise<void> {
+    await this.reset();
+    for (const m of [this.#backend, ...this.#plugins]) await m.hooks.close?.();
+  }
+}

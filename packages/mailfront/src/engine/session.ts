@@ -1,0 +1,108 @@
+/**
+ * The state of one client connection, shared by the protocol, the plugins
+ * and the backend: mailfront's session (named strings and numbers, the
+ * session environment), held as a value so that several sessions can live
+ * in one process.
+ */
+import { ConfigError, type Env, type Logger, type UcspiContext } from '@mailfront/core';
+import { binaryString, textString } from '../util/binary-string.js';
+
+export interface AuthInfo {
+  user: string;
+  uid?: number;
+  gid?: number;
+  realName?: string;
+  domain?: string;
+  mailbox?: string;
+}
+
+export interface SessionOptions {
+  env: Env;
+  ucspi: UcspiContext;
+  log: Logger;
+}
+
+const DECIMAL = /^[0-9]{1,15}$/;
+
+export class Session {
+  /**
+   * The process environment as this session sees it, as binary strings
+   * (like every protocol string here). AUTH adds USER, UID, HOME and the
+   * rest to it (as mailfront adds them to the real process environment), so
+   * qmail-queue inherits them.
+   */
+  readonly processEnv: Record<string, string | undefined>;
+  readonly ucspi: UcspiContext;
+  readonly log: Logger;
+  /** "SMTP", "ESMTP" once EHLO was seen, "QMTP" or "QMQP"; add-received prints it. */
+  protocol = 'SMTP';
+  /** The HELO/EHLO argument; deleted by a successful AUTH. */
+  heloDomain: string | undefined;
+  auth: AuthInfo | undefined;
+  tls = false;
+  /** mailfront's named numbers: maxdatabytes, maxrcpts, maxhops, … */
+  readonly numbers = new Map<string, number>();
+  /** Entries added by mailrules (and other plugins); appended, so the first wins on lookup. */
+  #entries: Array<[string, string]> = [];
+
+  constructor(options: SessionOptions) {
+    this.processEnv = {};
+    for (const [key, value] of Object.entries(options.env)) {
+      if (value !== undefined) this.processEnv[key] = binaryString(value);
+    }
+    this.ucspi = options.ucspi;
+    this.log = options.log;
+  }
+
+  get authenticated(): boolean {
+    return this.auth !== undefined;
+  }
+
+  /** Session entries first (the first added wins), then the process environment. */
+  getenv(name: string): string | undefined {
+    for (const [key, value] of this.#entries) if (key === name) return value;
+    return this.processEnv[name];
+  }
+
+  /** Whether the variable is set in the session or the process (even empty). */
+  isSet(name: string): boolean {
+    return this.getenv(name) !== undefined;
+  }
+
+  /**
+   * The smallest non-zero value among the process variable and every
+   * session entry of that name, 0 if none: a rule can lower a limit such as
+   * DATABYTES for one client but never raise it.
+   */
+  getenvNumber(name: string): number {
+    let smallest = 0;
+    const consider = (value: string | undefined) => {
+      if (value === undefined) return;
+      const trimmed = value.trim();
+      if (!DECIMAL.test(trimmed)) throw new ConfigError(name, value, 'a whole number');
+      const n = Number(trimmed);
+      if (n > 0 && (smallest === 0 || n < smallest)) smallest = n;
+    };
+    consider(this.processEnv[name]);
+    for (const [key, value] of this.#entries) if (key === name) consider(value);
+    return smallest;
+  }
+
+  /** Appends a session entry (mailrules' env field). */
+  putenv(name: string, value: string): void {
+    this.#entries.push([name, value]);
+  }
+
+  /** Empties the session environment (mailrules' reset). */
+  clearEnv(): void {
+    this.#entries = [];
+  }
+
+  /** The environment for a program we start: process env, then session entries in order (the last wins). */
+  exportEnv(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(this.processEnv)) if (value !== undefined) out[key] = textString(value);
+    for (const [key, value] of this.#entries) out[key] = textString(value);
+    return out;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * One SMTP conversation: the greeting, the command loop, timeouts and exit
+ * status (reference §2). The commands themselves live in commands.ts and
+ * the message body in data.ts.
+ *
+ * Commands are handled strictly one after another and each reply is written
+ * before the next line is read, so replies to pipelined commands come back
+ * in order and nothing a client sends ahead is lost or reordered.
+ */
+import { formatSmtpReply, readLine, TimeoutError, type ByteInput, type Output, type Reply } from '@mailfront/core';
+import type { Engine } from '../../engine/engine.js';
+import type { PluginCommand } from '../../engine/plugin.js';
+import { INTERNAL_ERROR } from '../../engine/response.js';
+import { binaryBytes } from '../../util/binary-string.js';
+import { builtinCommand } from './commands.js';
+import type { SmtpConfig } from './config.js';
+import { NO_PARAMETERS_ALLOWED, NOT_IMPLEMENTED, LINE_TOO_LONG, PARAMETER_REQUIRED, timedOut, TOO_MANY_UNIMPLEMENTED } from './replies.js';
+
+/** What a command handler wants next: go on, or end the session with a status. */
+export const CONTINUE = 'continue' as const;
+export type Next = typeof CONTINUE | { exit: number };
+
+export interface SmtpOptions {
+  engine: Engine;
+  input: ByteInput;
+  output: Output;
+  config: SmtpConfig;
+}
+
+export class SmtpConnection {
+  readonly engine: Engine;
+  readonly input: ByteInput;
+  readonly output: Output;
+  readonly config: SmtpConfig;
+  /** MAIL was accepted in this transaction. */
+  sawMail = false;
+  /** At least one RCPT was accepted in this transaction. */
+  sawRcpt = false;
+  #notImplemented = 0;
+  #deadline: number;
+  #commands: PluginCommand[] = [];
+
+  constructor(options: SmtpOptions) {
+    this.engine = options.engine;
+    this.input = options.input;
+    this.output = options.output;
+    this.config = options.config;
+    this.#deadline = Date.now() + options.config.sessionTimeoutMs;
+  }
+
+  get log() {
+    return this.engine.session.log;
+  }
+
+  /** Sends a reply; replies with a code of 400 or more are also logged, line by line. */
+  reply(reply: Reply): void {
+    const wire = formatSmtpReply(reply);
+    this.output.write(binaryBytes(wire));
+    if (reply.code >= 400) {
+      for (const line of wire.split('\r\n').slice(0, -1)) this.log.info(line.replace(/^(\d{3})-/, '$1 '));
+    }
+  }
+
+  /** How long the next read may wait: the idle timeout, or less near the session's end. */
+  readTimeout(): number {
+    return Math.max(1, Math.min(this.config.idleTimeoutMs, this.#deadline - Date.now()));
+  }
+
+  /** Ends the transaction in the protocol's view (the engine resets separately). */
+  clearTransaction(): void {
+    this.sawMail = false;
+    this.sawRcpt = false;
+  }
+
+  /** The conversation after a successful start-up; resolves with the exit status. */
+  async run(): Promise<number> {
+    this.#commands = this.engine.commands();
+    this.reply({ code: 220, text: `${this.config.greeting} ESMTP` });
+    for (;;) {
+      let line;
+      try {
+        line = await readLine(this.input, this.config.maxLineLength, this.readTimeout());
+      } catch (e) {
+        if (!(e instanceof TimeoutError)) throw e;
+        this.reply(timedOut(this.config.domain));
+        return 0;
+      }
+      if (line === null) return 0;
+      if (line.tooLong) {
+        this.reply(LINE_TOO_LONG);
+        continue;
+      }
+      const next = await this.#dispatchSafely(line.bytes.toString('latin1'));
+      if (next !== CONTINUE) return next.exit;
+      if (this.output.failed) return 1;
+    }
+  }
+
+  /**
+   * A plugin that throws (a bug, a bad value in a rules file) costs the
+   * client one `451 Internal error` and a fresh transaction, not the
+   * connection.
+   */
+  async #dispatchSafely(text: string): Promise<Next> {
+    try {
+      return await this.#dispatch(text);
+    } catch (e) {
+      this.log.warn(`internal error: ${(e as Error).message}`);
+      this.reply(INTERNAL_ERROR);
+      this.clearTransaction();
+      await this.engine.reset().catch(() => undefined);
+      return CONTINUE;
+    }
+  }
+
+  async #dispatch(text: string): Promise<Next> {
+    const split = /[ \t]/.exec(text);
+    const verb = split ? text.slice(0, split.index) : text;
+    const argument = split ? text.slice(split.index).replace(/^[ \t]+/, '') : '';
+    const upper = verb.toUpperCase();
+
+    const command = this.#commands.find((c) => c.name.toUpperCase() === upper && (c.enabled?.() ?? true));
+    if (command) {
+      this.#notImplemented = 0;
+      return this.#runPluginCommand(command, argument);
+    }
+    const builtin = builtinCommand(upper);
+    if (builtin) {
+      this.#notImplemented = 0;
+      return builtin(this, argument);
+    }
+    this.log.info(`${upper} ${argument}`);
+    const max = this.config.maxNotImplemented;
+    if (max > 0 && ++this.#notImplemented > max) {
+      this.reply(TOO_MANY_UNIMPLEMENTED);
+      return { exit: 1 };
+    }
+    this.reply(NOT_IMPLEMENTED);
+    return CONTINUE;
+  }
+
+  async #runPluginCommand(command: PluginCommand, argument: string): Promise<Next> {
+    const ctx = {
+      session: this.engine.session,
+      reply: (r: Reply) => this.reply(r),
+      readLine: async () => {
+        const line = await readLine(this.input, this.config.maxLineLength, this.readTimeout());
+        return line === null ? null : line.bytes.toString('latin1');
+      },
+    };
+    let ok: boolean | void;
+    if (argument === '') {
+      if (!command.withoutArgument) {
+        this.reply(PARAMETER_REQUIRED);
+        return CONTINUE;
+      }
+      ok = await command.withoutArgument(ctx);
+    } else {
+      if (!command.withArgument) {
+        this.reply(NO_PARAMETERS_ALLOWED);
+        return CONTINUE;
+      }
+      ok = await command.withArgument(ctx, argument);
+    }
+    return ok === false ? { exit: 1 } : CONTINUE;
+  }
+}

@@ -1,0 +1,27 @@
+/** Replies of the SMTP protocol itself (reference §2.10), by the condition that produces them. */
+import type { Reply } from '@mailfront/core';
+
+const r = (code: number, text: string): Reply => ({ code, text });
+
+export const GOODBYE = r(221, '2.0.0 Good bye.');
+export const OK = r(250, '2.3.0 OK');
+export const VRFY_REPLY = r(252, "2.5.2 Send some mail, I'll try my best.");
+export const HELP_REPLY = r(214, '2.0.0 Help not available.');
+export const GO_AHEAD = r(354, 'End your message with a period on a line by itself.');
+export const NOT_IMPLEMENTED = r(500, '5.5.1 Not implemented.');
+export const LINE_TOO_LONG = r(500, '5.5.2 Line too long.');
+export const BAD_ADDRESS = r(501, '5.5.2 Syntax error in address parameter.');
+export const ADDRESS_TOO_LONG = r(501, '5.5.2 Address too long.');
+/** A plugin command that takes no argument was given one (mailfront 2.12 swaps the two texts). */
+export const NO_PARAMETERS_ALLOWED = r(501, '5.5.2 Syntax error, no parameters allowed.');
+/** A plugin command that needs an argument was given none. */
+export const PARAMETER_REQUIRED = r(501, '5.5.2 Syntax error, command requires a parameter.');
+export const MAIL_FIRST = r(503, '5.5.1 You must send MAIL FROM: first');
+export const RCPT_FIRST = r(503, '5.5.1 You must send RCPT TO: first');
+export const TOO_MANY_UNIMPLEMENTED = r(503, '5.5.0 Too many unimplemented commands.\n5.5.0 Closing connection.');
+/** Only under SMTP_BARE_NEWLINE=reject. */
+export const BARE_NEWLINE = r(550, '5.5.2 Message contains a bare CR or LF; lines must end in CR LF.');
+
+export function timedOut(domain: string): Reply {
+  return r(421, `4.4.2 ${domain} Timeout, closing connection.`);
+}

@@ -1,0 +1,69 @@
+/**
+ * Runs a whole receiver session in-process: the input as the client's
+ * bytes, fake stdout/stderr, and the environment given (nothing from the
+ * test's own). Returns what the client and the log saw.
+ */
+import { PassThrough, Readable, Writable } from 'node:stream';
+import type { Env, Io } from '@mailfront/core';
+import { runReceiver } from '../../src/receiver.js';
+import { smtp } from '../../src/protocols/smtp/index.js';
+import type { Protocol } from '../../src/protocols/protocol.js';
+
+export interface DialogResult {
+  /** Reply lines, split at CR LF. */
+  replies: string[];
+  stdout: string;
+  stderr: string;
+  /** Log lines without the `program[pid]: ` prefix. */
+  log: string[];
+  status: number;
+}
+
+function sink(): { stream: Writable; text: () => string } {
+  const parts: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      parts.push(Buffer.from(chunk));
+      cb();
+    },
+  });
+  return { stream, text: () => Buffer.concat(parts).toString('latin1') };
+}
+
+export const CLIENT: Env = {
+  TCPLOCALHOST: 'mx.example.com',
+  TCPLOCALIP: '192.0.2.1',
+  TCPREMOTEIP: '198.51.100.7',
+  TCPREMOTEHOST: 'client.example.net',
+};
+
+export async function dialog(
+  args: string[],
+  input: string | Buffer | Readable,
+  env: Env = CLIENT,
+  protocol: Protocol<unknown> = smtp as Protocol<unknown>,
+): Promise<DialogResult> {
+  const stdin = input instanceof Readable ? input : Readable.from([Buffer.from(input as string, 'latin1')], { objectMode: false });
+  const out = sink();
+  const err = sink();
+  const io: Io = { stdin, stdout: out.stream, stderr: err.stream };
+  const status = await runReceiver(protocol, { program: 'test', version: '0', description: 'test' }, args, env, io);
+  const stdout = out.text();
+  const stderr = err.text();
+  return {
+    replies: stdout.split('\r\n').filter((l) => l !== ''),
+    stdout,
+    stderr,
+    log: stderr
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => l.replace(/^test\[\d+\]: /, '')),
+    status,
+  };
+}
+
+/** A client that writes its lines one by one, waiting between them (for timeouts). */
+export function slowClient(): { stream: PassThrough; send: (text: string) => void; end: () => void } {
+  const stream = new PassThrough();
+  return { stream, send: (text) => stream.write(Buffer.from(text, 'latin1')), end: () => stream.end() };
+}
