@@ -101,7 +101,9 @@ function listenWithMode(server: Server, path: string, mode: number): Promise<voi
   });
 }
 
-export class SocketInUseError extends Error {}
+export class SocketInUseError extends Error {
+  override name = 'SocketInUseError';
+}
 
 /** Removes a socket left by a server that is gone; refuses a live socket or anything that is not a socket. */
 async function clearStaleSocket(path: string): Promise<void> {
