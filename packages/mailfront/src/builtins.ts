@@ -7,7 +7,9 @@ import { accept, acceptRecipient, acceptSender } from './plugins/accept.js';
 import { addReceived } from './plugins/add-received.js';
 import { checkFqdnPlugin } from './plugins/check-fqdn.js';
 import { counters } from './plugins/counters.js';
+import { cvmValidate } from './plugins/cvm-validate.js';
 import { forceFile } from './plugins/force-file.js';
+import { qmailValidate } from './plugins/qmail-validate.js';
 import { reject } from './plugins/reject.js';
 import { relayclient } from './plugins/relayclient.js';
 import { requireAuth } from './plugins/require-auth.js';
@@ -27,7 +29,9 @@ export const BUILTIN_PLUGINS: ReadonlyMap<string, PluginModule> = byName([
   addReceived,
   checkFqdnPlugin,
   counters,
+  cvmValidate,
   forceFile,
+  qmailValidate,
   reject,
   relayclient,
   requireAuth,
