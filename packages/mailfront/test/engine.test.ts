@@ -60,6 +60,16 @@ t.test('the first acceptance is the answer; without text the backend speaks; a b
   t.same(await failing.sender(arg('x')), { code: 451, text: 'disk' });
 });
 
+t.test('a final acceptance skips the plugins after it, not the backend', async (t) => {
+  const calls: string[] = [];
+  const e = engineWith(plugin('be', { sender: () => undefined }, calls), [
+    plugin('a', { sender: () => ({ code: 250, text: 'trusted', final: true }) }, calls),
+    plugin('b', { sender: () => ({ code: 553, text: 'would refuse' }) }, calls),
+  ]);
+  t.same(await e.sender(arg('x')), { code: 250, text: 'trusted', final: true });
+  t.same(calls, ['a.sender', 'be.sender']);
+});
+
 t.test('plugins may rewrite the address for those after them', async (t) => {
   let seen = '';
   const e = engineWith(plugin('be', { recipient: (a) => ((seen = a.address), undefined) }), [

@@ -2,8 +2,8 @@
  * The plugin chain: mailfront's hook dispatch (reference §1.4).
  *
  * Plugins run in list order. An answer of undefined passes; the first
- * acceptance is remembered and the walk goes on; an error stops the walk and
- * is the result. A sender or recipient that no plugin accepted is refused,
+ * acceptance is remembered and the walk goes on (unless it is `final`); an
+ * error stops the walk and is the result. A sender or recipient that no plugin accepted is refused,
  * so the default is never an open relay. The backend runs after the plugins.
  *
  * Message data flows through MessageFlow (message-flow.ts); this file holds
@@ -110,6 +110,7 @@ export class Engine {
       if (r === undefined) continue;
       if (isErrorResponse(r)) return r;
       accepted ??= r;
+      if (r.final) break;
     }
     if (accepted === undefined) return nobody;
     const fromBackend = await this.#backend.hooks[hook]?.(arg);

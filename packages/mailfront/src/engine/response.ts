@@ -12,6 +12,11 @@ export interface Response {
   readonly code: number;
   /** Undefined: accepted without text of its own. Errors always have text. */
   readonly text?: string;
+  /**
+   * An acceptance that skips the plugins after this one (mailfront 2.20's
+   * RESPONSE_FINAL, used by mailrules' `K`); the backend still runs.
+   */
+  readonly final?: boolean;
 }
 
 export type HookResult = Response | undefined;
