@@ -108,7 +108,7 @@ export class Engine {
     for (const p of this.#plugins) {
       const r = await p.hooks[hook]?.(arg);
       if (r === undefined) continue;
-      if (isErrorResponse(r)) return r;
+      if (r.code >= 400) return r;
       accepted ??= r;
       if (r.final) break;
     }
