@@ -37,3 +37,5 @@ export { formatSmtpReply, isError, isPermanent, isTemporary, reply, splitLines }
 export type { Reply } from './reply.js';
 export { ucspiFromEnv, ucspiToEnv } from './ucspi.js';
 export type { UcspiContext } from './ucspi.js';
+export { startTls, tlsSettingsFromEnv } from './tls.js';
+export type { TlsSettings, TlsUpgrade } from './tls.js';

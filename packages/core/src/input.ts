@@ -40,6 +40,8 @@ export class ByteInput implements ByteSource {
   #stream: Readable;
   #ended = false;
   #error: Error | undefined;
+  /** Removes our listeners from the current stream. */
+  #unwatch: () => void = () => {};
   /** Total bytes taken from the stream, for "bytes in:" accounting. */
   bytesIn = 0;
 
@@ -49,14 +51,24 @@ export class ByteInput implements ByteSource {
   }
 
   #watch(stream: Readable): void {
-    stream.on('end', () => (this.#ended = true));
+    const ended = () => (this.#ended = true);
     // A reset connection is the end of input for a reader; the error is kept
     // only for diagnostics, it must not crash the process.
-    stream.on('error', (err: Error) => {
+    const failed = (err: Error) => {
       this.#error = err;
       this.#ended = true;
-    });
-    stream.on('close', () => (this.#ended = true));
+    };
+    stream.on('end', ended);
+    stream.on('close', ended);
+    stream.on('error', failed);
+    this.#unwatch = () => {
+      stream.off('end', ended);
+      stream.off('close', ended);
+      stream.off('error', failed);
+      // The stream lives on under another layer (TLS); an error there must
+      // still never be an unhandled 'error' event.
+      stream.on('error', () => {});
+    };
   }
 
   /** The error that ended the stream early, if any. */
@@ -91,6 +103,7 @@ export class ByteInput implements ByteSource {
 
   /** Continues on another stream, for example the TLS layer after STARTTLS. */
   replaceStream(stream: Readable): void {
+    this.#unwatch();
     this.#pushedBack = [];
     this.#stream = stream;
     this.#ended = false;

@@ -9,3 +9,5 @@ export type { UcspiServer, UcspiServerOptions } from './ucspi-server.js';
 export { copyTree } from './copy-tree.js';
 export { DNS_TYPE_A, DNS_TYPE_TXT, startDnsServer } from './dns-server.js';
 export type { DnsAnswer, DnsQuery, DnsServerOptions, TestDnsServer } from './dns-server.js';
+export { testCertificate } from './certificate.js';
+export type { TestCertificate } from './certificate.js';
