@@ -35,14 +35,17 @@ const V1_TOO_MANY = 'v1 carries one credential besides account and domain';
  */
 export function encodeRequestV2(random: Uint8Array, credentials: readonly CvmCredential[]): EncodedRequest {
   if (random.length > CVM_VALUE_MAX) return { ok: false, code: CvmCode.GENERAL, reason: 'too many random bytes' };
-  const parts: Buffer[] = [Buffer.from([2, random.length]), Buffer.from(random)];
+  // The size check covers every item before the 255-byte one, so the code is
+  // the C client's in both cases (it fails on size as it adds items, and
+  // only a request that fits reaches the module to be refused as corrupt).
   let length = 2 + random.length;
-  for (const { type, value } of credentials) {
+  for (const { value } of credentials) {
     if (length + value.length + 2 >= CVM_REQUEST_LIMIT) return { ok: false, code: CvmCode.GENERAL, reason: TOO_LONG };
-    if (value.length > CVM_VALUE_MAX) return { ok: false, code: CvmCode.BAD_CLIDATA, reason: VALUE_TOO_LONG };
-    parts.push(Buffer.from([type & 0xff, value.length]), value);
     length += value.length + 2;
   }
+  if (credentials.some(({ value }) => value.length > CVM_VALUE_MAX)) return { ok: false, code: CvmCode.BAD_CLIDATA, reason: VALUE_TOO_LONG };
+  const parts: Buffer[] = [Buffer.from([2, random.length]), Buffer.from(random)];
+  for (const { type, value } of credentials) parts.push(Buffer.from([type & 0xff, value.length]), value);
   parts.push(Buffer.from([0]));
   return { ok: true, packet: Buffer.concat(parts) };
 }

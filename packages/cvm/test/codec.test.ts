@@ -20,6 +20,9 @@ t.test('v2 request limits: 511 bytes (code 1) and 255-byte values (code 2)', asy
   t.match(encodeRequestV2(Buffer.alloc(0), [cred(Cred.PASSWORD, 'p'.repeat(300))]), { ok: false, code: 2 });
   t.match(encodeRequestV2(Buffer.alloc(0), [cred(Cred.PASSWORD, 'p'.repeat(255))]), { ok: true });
   t.match(encodeRequestV2(Buffer.alloc(256), []), { ok: false, code: 1 });
+  const udpSized = [cred(Cred.ACCOUNT, 'a'.repeat(480)), cred(Cred.DOMAIN, 'example.org'), cred(Cred.SECRET, 'secret')];
+  t.match(encodeRequestV2(Buffer.alloc(0), udpSized), { ok: false, code: 2 }, 'fits: refused as corrupt');
+  t.match(encodeRequestV2(Buffer.alloc(8), udpSized), { ok: false, code: 1 }, 'with a nonce it does not fit: 1, as the C client');
   // 2 + (253 + 2) + (250 + 2) = 509; one more byte would reach 511
   t.match(encodeRequestV2(Buffer.alloc(0), [cred(1, 'a'.repeat(253)), cred(3, 'b'.repeat(250))]), { ok: true });
   t.match(encodeRequestV2(Buffer.alloc(0), [cred(1, 'a'.repeat(253)), cred(3, 'b'.repeat(252))]), { ok: false, code: 1 });
