@@ -59,30 +59,30 @@ function handleConnection(module: CvmModule, config: ModuleConfig, settings: Soc
   const chunks: Buffer[] = [];
   let length = 0;
   let answered = false;
+  // One timer: the read phase, then (refreshed) the write phase, each get the
+  // whole timeout; a silent client is dropped without an answer.
+  const timer = setTimeout(() => socket.destroy(), settings.timeoutMs);
   socket.on('error', () => socket.destroy());
-  // Read phase and write phase each get the whole timeout; a silent client is dropped without an answer.
-  let timer = setTimeout(() => socket.destroy(), settings.timeoutMs);
-  const answer = async () => {
+  socket.on('close', () => clearTimeout(timer));
+  const answer = () => {
     if (answered) return;
     answered = true;
-    socket.off('data', onData);
+    socket.removeAllListeners('data');
     socket.pause();
-    clearTimeout(timer);
-    const result = await answerRequest(module, Buffer.concat(chunks).subarray(0, CVM_PACKET_MAX), config);
-    if (result.logLine !== undefined) log.info(result.logLine);
-    if (socket.destroyed) return;
-    timer = setTimeout(() => socket.destroy(), settings.timeoutMs);
-    socket.end(result.reply, () => clearTimeout(timer));
-    socket.on('close', () => clearTimeout(timer));
+    const packet = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    void answerRequest(module, packet.subarray(0, CVM_PACKET_MAX), config).then((result) => {
+      if (result.logLine !== undefined) log.info(result.logLine);
+      if (socket.destroyed) return;
+      timer.refresh();
+      socket.end(result.reply);
+    });
   };
-  const onData = (chunk: Buffer) => {
+  socket.on('data', (chunk: Buffer) => {
     chunks.push(chunk);
     length += chunk.length;
-    if (length >= CVM_PACKET_MAX) void answer();
-  };
-  socket.on('data', onData);
-  socket.on('end', () => void answer());
-  socket.on('close', () => clearTimeout(timer));
+    if (length >= CVM_PACKET_MAX) answer();
+  });
+  socket.on('end', answer);
 }
 
 /** Binds with the umask that gives the socket `mode` from the start. */
