@@ -38,4 +38,4 @@ export type { Reply } from './reply.js';
 export { ucspiFromEnv, ucspiToEnv } from './ucspi.js';
 export type { UcspiContext } from './ucspi.js';
 export { startTls, tlsSettingsFromEnv } from './tls.js';
-export type { TlsSettings, TlsUpgrade } from './tls.js';
+export type { StartTlsOptions, TlsSettings, TlsUpgrade } from './tls.js';

@@ -91,14 +91,18 @@ export class ByteInput implements ByteSource {
    * handshake must never be executed inside the encrypted session.
    */
   discardPending(): number {
-    let dropped = 0;
-    for (const b of this.#pushedBack) dropped += b.length;
+    return this.takePending().reduce((n, b) => n + b.length, 0);
+  }
+
+  /** Takes everything received but not yet consumed, in order, leaving nothing buffered. */
+  takePending(): Buffer[] {
+    const taken = this.#pushedBack.reverse();
     this.#pushedBack = [];
     for (let chunk: Buffer | null; (chunk = this.#stream.read() as Buffer | null) !== null; ) {
-      dropped += chunk.length;
+      taken.push(chunk);
       this.bytesIn += chunk.length;
     }
-    return dropped;
+    return taken;
   }
 
   /** Continues on another stream, for example the TLS layer after STARTTLS. */

@@ -60,20 +60,31 @@ export interface TlsUpgrade {
 }
 
 /**
- * Switches `input` and `output` to TLS over `stdin`/`stdout`. Call it after
- * the go-ahead reply has been written (and before reading anything more).
+ * Switches `input` and `output` to TLS over `stdin`/`stdout`. For STARTTLS
+ * call it after the go-ahead reply has been written (and before reading
+ * anything more).
  * Rejects if the handshake fails or takes longer than timeoutMs; the
  * connection is then unusable and the caller should end the session.
  */
+export interface StartTlsOptions {
+  timeoutMs: number;
+  /**
+   * Implicit TLS (port 465): the client speaks TLS from its first byte, so
+   * what is already buffered is its ClientHello and must be kept.
+   */
+  implicit?: boolean;
+}
+
 export async function startTls(
   input: ByteInput,
   output: Output,
   stdin: Readable,
   stdout: Writable,
   settings: TlsSettings,
-  timeoutMs: number,
+  options: StartTlsOptions,
 ): Promise<TlsUpgrade> {
-  const discarded = input.discardPending();
+  const early = options.implicit ? input.takePending() : [];
+  const discarded = options.implicit ? 0 : input.discardPending();
   await output.flush();
   const transport = Duplex.from({ readable: stdin, writable: stdout });
   // When the TLS layer is torn down (a failed handshake, the end of the
@@ -82,8 +93,10 @@ export async function startTls(
   const socket = new TLSSocket(transport, { isServer: true, secureContext: settings.context });
   input.replaceStream(socket);
   output.replaceStream(socket);
+  // Bytes of the handshake that were read before we got here go first.
+  for (const bytes of early) transport.unshift(bytes);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error('TLS handshake timed out')), timeoutMs);
+    const timer = setTimeout(() => fail(new Error('TLS handshake timed out')), options.timeoutMs);
     const done = () => {
       clearTimeout(timer);
       socket.off('error', fail);

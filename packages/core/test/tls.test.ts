@@ -37,7 +37,7 @@ t.test('upgrade: pipelined plaintext is dropped, then lines flow encrypted both 
   t.equal((await readLine(input, 100))!.bytes.toString(), 'STARTTLS');
   output.write('220 2.0.0 Ready to start TLS\r\n');
   const settings = tlsSettingsFromEnv({ TLS_CERTFILE: cert.bothFile })!;
-  const upgrading = startTls(input, output, stdin, stdout, settings, 5000);
+  const upgrading = startTls(input, output, stdin, stdout, settings, { timeoutMs: 5000 });
   // The client reads the go-ahead in plaintext, then starts TLS.
   const goAhead = await new Promise<string>((resolve) => stdout.once('readable', () => resolve(stdout.read().toString())));
   t.equal(goAhead, '220 2.0.0 Ready to start TLS\r\n');
@@ -57,13 +57,31 @@ t.test('upgrade: pipelined plaintext is dropped, then lines flow encrypted both 
 t.test('a failed or slow handshake rejects', async (t) => {
   const settings = tlsSettingsFromEnv({ TLS_CERTFILE: cert.bothFile })!;
   const bad = wire();
-  const failing = startTls(new ByteInput(bad.stdin), new Output(bad.stdout), bad.stdin, bad.stdout, settings, 5000);
+  const failing = startTls(new ByteInput(bad.stdin), new Output(bad.stdout), bad.stdin, bad.stdout, settings, { timeoutMs: 5000 });
   bad.stdin.write('this is not a TLS client hello\r\n\r\n');
   await t.rejects(failing);
   const silent = wire();
-  await t.rejects(startTls(new ByteInput(silent.stdin), new Output(silent.stdout), silent.stdin, silent.stdout, settings, 50), /timed out/);
+  await t.rejects(startTls(new ByteInput(silent.stdin), new Output(silent.stdout), silent.stdin, silent.stdout, settings, { timeoutMs: 50 }), /timed out/);
   const closing = wire();
-  const closed = startTls(new ByteInput(closing.stdin), new Output(closing.stdout), closing.stdin, closing.stdout, settings, 5000);
+  const closed = startTls(new ByteInput(closing.stdin), new Output(closing.stdout), closing.stdin, closing.stdout, settings, { timeoutMs: 5000 });
   closing.stdin.end();
   await t.rejects(closed);
+});
+
+t.test('implicit TLS keeps a ClientHello that arrived before the switch', async (t) => {
+  const { stdin, stdout, client } = wire();
+  const input = new ByteInput(stdin);
+  const output = new Output(stdout);
+  const secure = connect({ socket: client, rejectUnauthorized: false, servername: 'mx.test' });
+  secure.on('error', () => {});
+  // Let the ClientHello land in the server's buffer first.
+  await new Promise((r) => setTimeout(r, 50));
+  t.ok(input.pending > 0);
+  const settings = tlsSettingsFromEnv({ TLS_CERTFILE: cert.bothFile })!;
+  const upgrade = await startTls(input, output, stdin, stdout, settings, { timeoutMs: 5000, implicit: true });
+  t.equal(upgrade.discarded, 0);
+  secure.write('QUIT\r\n');
+  t.equal((await readLine(input, 100, 5000))!.bytes.toString(), 'QUIT');
+  secure.destroy();
+  upgrade.socket.destroy();
 });
