@@ -92,7 +92,7 @@ export async function runReceiver<C>(
       log.info(`${failed.code} ${failed.text ?? ''}`);
       return failStartup({ code: failed.code, text: failed.text ?? '' });
     }
-    status = await protocol.run({ engine, input, output }, config);
+    status = await protocol.run({ engine, input, output, connection: { stdin: io.stdin, stdout: io.stdout } }, config);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     log.fatal(e.message);

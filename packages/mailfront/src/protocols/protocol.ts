@@ -3,6 +3,7 @@
  * errors are framed, and the conversation itself. SMTP, QMTP and QMQP
  * implement it.
  */
+import type { Readable, Writable } from 'node:stream';
 import type { ByteInput, Env, Output, Reply, UcspiContext } from '@mailfront/core';
 import type { Engine } from '../engine/engine.js';
 
@@ -10,6 +11,8 @@ export interface ProtocolRun {
   engine: Engine;
   input: ByteInput;
   output: Output;
+  /** The raw connection under `input` and `output`, for a switch to TLS. */
+  connection?: { stdin: Readable; stdout: Writable };
 }
 
 export interface Protocol<Config> {

@@ -17,12 +17,15 @@ import {
   GOODBYE,
   HELP_REPLY,
   MAIL_FIRST,
+  NO_PARAMETERS_ALLOWED,
   OK,
   RCPT_FIRST,
+  READY_FOR_TLS,
   VRFY_REPLY,
 } from './replies.js';
 
 type Handler = (c: SmtpConnection, argument: string) => Promise<Next> | Next;
+
 
 /** Fixed EHLO capabilities, after those the plugins add, in mailfront's order. */
 const BASE_CAPABILITIES = ['8BITMIME', 'ENHANCEDSTATUSCODES', 'PIPELINING'];
@@ -56,8 +59,31 @@ const ehlo: Handler = async (c, argument) => {
     c.reply(toReply(r, OK));
     return CONTINUE;
   }
-  c.reply({ code: 250, text: [c.config.domain, ...capabilities, ...BASE_CAPABILITIES].join('\n') });
+  // mailfront 2.20 advertises STARTTLS after PIPELINING.
+  const tls = offersStartTls(c) ? ['STARTTLS'] : [];
+  c.reply({ code: 250, text: [c.config.domain, ...capabilities, ...BASE_CAPABILITIES, ...tls].join('\n') });
   return CONTINUE;
+};
+
+function offersStartTls(c: SmtpConnection): boolean {
+  return c.config.tls !== undefined && c.connection !== undefined && !c.engine.session.tls;
+}
+
+/**
+ * STARTTLS (RFC 3207): after the handshake everything learnt from the
+ * client before it is forgotten (the HELO name, the transaction), and the
+ * client must say EHLO again. Bytes it sent ahead of the handshake are
+ * thrown away by startTls, never executed.
+ */
+const starttls: Handler = async (c, argument) => {
+  if (argument !== '') {
+    c.reply(NO_PARAMETERS_ALLOWED);
+    return CONTINUE;
+  }
+  c.reply(READY_FOR_TLS);
+  if (!(await c.switchToTls())) return { exit: 1 };
+  c.engine.session.heloDomain = undefined;
+  return resetTransaction(c);
 };
 
 const mail: Handler = async (c, argument) => {
@@ -138,8 +164,13 @@ const HANDLERS: Record<string, Handler> = {
   VRFY: constant(VRFY_REPLY),
   HELP: constant(HELP_REPLY),
   QUIT: quit,
+  STARTTLS: starttls,
 };
 
-export function builtinCommand(verb: string): Handler | undefined {
-  return Object.hasOwn(HANDLERS, verb) ? HANDLERS[verb] : undefined;
+/** Commands that exist only in some sessions; elsewhere they are unknown verbs. */
+const AVAILABLE: Record<string, (c: SmtpConnection) => boolean> = { STARTTLS: offersStartTls };
+
+export function builtinCommand(verb: string, c: SmtpConnection): Handler | undefined {
+  if (!Object.hasOwn(HANDLERS, verb)) return undefined;
+  return (AVAILABLE[verb]?.(c) ?? true) ? HANDLERS[verb] : undefined;
 }

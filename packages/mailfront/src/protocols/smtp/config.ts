@@ -3,7 +3,7 @@
  * start-up. A bad value is a ConfigError naming the variable, reported in
  * place of the greeting.
  */
-import { envChoice, envDuration, envInteger, type Env, type UcspiContext } from '@mailfront/core';
+import { envChoice, envDuration, envInteger, envIsSet, tlsSettingsFromEnv, type Env, type TlsSettings, type UcspiContext } from '@mailfront/core';
 import { binaryString } from '../../util/binary-string.js';
 
 export type BareNewlinePolicy = 'normalize' | 'reject';
@@ -22,6 +22,10 @@ export interface SmtpConfig {
   bareNewline: BareNewlinePolicy;
   /** Longest command line, in bytes, without its CR LF. */
   maxLineLength: number;
+  /** TLS_CERTFILE and friends; undefined when TLS is off. */
+  tls: TlsSettings | undefined;
+  /** TLS_IMMEDIATE: TLS from the first byte (SMTPS, port 465), no STARTTLS. */
+  tlsImmediate: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 1_200_000;
@@ -42,5 +46,8 @@ export function smtpConfig(env: Env, ucspi: UcspiContext): SmtpConfig {
     maxNotImplemented: envInteger(env, 'MAXNOTIMPL', 0),
     bareNewline: envChoice(env, 'SMTP_BARE_NEWLINE', ['normalize', 'reject'] as const, 'normalize'),
     maxLineLength: envInteger(env, 'SMTP_MAX_LINE', DEFAULT_MAX_LINE, { min: 512, max: 1_048_576 }),
+    tls: tlsSettingsFromEnv(env),
+    // Set (to anything but 0) means on, as the variable is used in mailfront.
+    tlsImmediate: envIsSet(env, 'TLS_IMMEDIATE') && env.TLS_IMMEDIATE !== '0',
   };
 }

@@ -7,7 +7,8 @@
  * before the next line is read, so replies to pipelined commands come back
  * in order and nothing a client sends ahead is lost or reordered.
  */
-import { formatSmtpReply, readLine, TimeoutError, type ByteInput, type Output, type Reply } from '@mailfront/core';
+import type { Readable, Writable } from 'node:stream';
+import { formatSmtpReply, readLine, startTls, TimeoutError, type ByteInput, type Output, type Reply } from '@mailfront/core';
 import type { Engine } from '../../engine/engine.js';
 import type { PluginCommand } from '../../engine/plugin.js';
 import { INTERNAL_ERROR } from '../../engine/response.js';
@@ -25,6 +26,8 @@ export interface SmtpOptions {
   input: ByteInput;
   output: Output;
   config: SmtpConfig;
+  /** The raw connection, needed to switch to TLS. */
+  connection?: { stdin: Readable; stdout: Writable } | undefined;
 }
 
 export class SmtpConnection {
@@ -32,6 +35,7 @@ export class SmtpConnection {
   readonly input: ByteInput;
   readonly output: Output;
   readonly config: SmtpConfig;
+  readonly connection: SmtpOptions['connection'];
   /** MAIL was accepted in this transaction. */
   sawMail = false;
   /** At least one RCPT was accepted in this transaction. */
@@ -45,6 +49,7 @@ export class SmtpConnection {
     this.input = options.input;
     this.output = options.output;
     this.config = options.config;
+    this.connection = options.connection;
     this.#deadline = Date.now() + options.config.sessionTimeoutMs;
   }
 
@@ -66,6 +71,27 @@ export class SmtpConnection {
     return Math.max(1, Math.min(this.config.idleTimeoutMs, this.#deadline - Date.now()));
   }
 
+  /**
+   * Moves the session onto TLS (STARTTLS, or TLS_IMMEDIATE before the
+   * greeting). Returns false if the handshake failed: the connection is
+   * then unusable and the session ends.
+   */
+  async switchToTls(implicit = false): Promise<boolean> {
+    if (!this.config.tls || !this.connection) return false;
+    try {
+      const { discarded } = await startTls(this.input, this.output, this.connection.stdin, this.connection.stdout, this.config.tls, {
+        timeoutMs: this.readTimeout(),
+        implicit,
+      });
+      if (discarded > 0) this.log.warn(`discarded ${discarded} bytes sent before the TLS handshake`);
+    } catch (e) {
+      this.log.info(`TLS handshake failed: ${(e as Error).message}`);
+      return false;
+    }
+    this.engine.session.tls = true;
+    return true;
+  }
+
   /** Ends the transaction in the protocol's view (the engine resets separately). */
   clearTransaction(): void {
     this.sawMail = false;
@@ -75,6 +101,7 @@ export class SmtpConnection {
   /** The conversation after a successful start-up; resolves with the exit status. */
   async run(): Promise<number> {
     this.#commands = this.engine.commands();
+    if (this.config.tlsImmediate && !(await this.switchToTls(true))) return 1;
     this.reply({ code: 220, text: `${this.config.greeting} ESMTP` });
     for (;;) {
       let line;
@@ -124,12 +151,17 @@ export class SmtpConnection {
       this.#notImplemented = 0;
       return this.#runPluginCommand(command, argument);
     }
-    const builtin = builtinCommand(upper);
+    const builtin = builtinCommand(upper, this);
     if (builtin) {
       this.#notImplemented = 0;
       return builtin(this, argument);
     }
-    this.log.info(`${upper} ${argument}`);
+    return this.notImplemented(upper, argument);
+  }
+
+  /** An unknown verb: 500, and after MAXNOTIMPL of them in a row, the end. */
+  notImplemented(verb: string, argument: string): Next {
+    this.log.info(`${verb} ${argument}`);
     const max = this.config.maxNotImplemented;
     if (max > 0 && ++this.#notImplemented > max) {
       this.reply(TOO_MANY_UNIMPLEMENTED);

@@ -7,6 +7,7 @@ export const GOODBYE = r(221, '2.0.0 Good bye.');
 export const OK = r(250, '2.3.0 OK');
 export const VRFY_REPLY = r(252, "2.5.2 Send some mail, I'll try my best.");
 export const HELP_REPLY = r(214, '2.0.0 Help not available.');
+export const READY_FOR_TLS = r(220, '2.0.0 Ready to start TLS');
 export const GO_AHEAD = r(354, 'End your message with a period on a line by itself.');
 export const NOT_IMPLEMENTED = r(500, '5.5.1 Not implemented.');
 export const LINE_TOO_LONG = r(500, '5.5.2 Line too long.');
