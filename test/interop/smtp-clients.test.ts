@@ -4,7 +4,7 @@
 import t from 'tap';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findTool, requireOracles, run, scratchDir, startUcspiServer } from '@mailfront/testkit';
+import { findTool, LineClient, requireOracles, run, scratchDir, startUcspiServer, testCertificate } from '@mailfront/testkit';
 import { bundle } from '../helpers/paths.js';
 
 const oracles = requireOracles(t, ['tcpserver', 'tcpsvd', 'swaks']);
@@ -67,4 +67,56 @@ if (oracles) {
       }
     });
   }
+}
+
+const STARTTLS_SMTPLIB = `
+import smtplib, ssl, sys
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+with smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20) as s:
+    s.ehlo('python.client')
+    assert s.has_extn('starttls')
+    s.starttls(context=ctx)
+    s.ehlo('python.client')
+    assert not s.has_extn('starttls')
+    s.sendmail('tls@example.com', ['t@example.org'], 'Subject: over tls\\r\\n\\nsecret\\r\\n')
+print('ok')
+`;
+
+if (oracles) {
+  t.test('STARTTLS and implicit TLS with swaks and smtplib through tcpserver', async (t) => {
+    const cert = testCertificate(t);
+    const q = queue(t);
+    const env = { PATH: process.env.PATH, QUEUEDIR: q.dir, TLS_CERTFILE: cert.bothFile };
+    const program = [process.execPath, bundle('mailfront-smtpd'), 'queuedir', 'accept'];
+    const starttls = await startUcspiServer({ server: oracles.tcpserver, program, env });
+    t.teardown(() => starttls.stop());
+    const implicit = await startUcspiServer({ server: oracles.tcpserver, program, env: { ...env, TLS_IMMEDIATE: '1' } });
+    t.teardown(() => implicit.stop());
+
+    const swaks = (port: number, flag: string) =>
+      run(oracles.swaks, ['--server', '127.0.0.1', '--port', String(port), flag, '--from', 'tls@example.com', '--to', 't@example.org', '--body', `via ${flag}`]);
+    const viaStarttls = await swaks(starttls.port, '--tls');
+    t.equal(viaStarttls.status, 0, viaStarttls.stdout.toString());
+    t.match(viaStarttls.stdout.toString(), /TLS started with cipher/);
+    const viaImplicit = await swaks(implicit.port, '--tlsc');
+    t.equal(viaImplicit.status, 0, viaImplicit.stdout.toString());
+    if (python) {
+      const py = await run(python, ['-c', STARTTLS_SMTPLIB, String(starttls.port)]);
+      t.equal(py.status, 0, py.stderr.toString());
+    }
+    const bodies = q.files().map((f) => f.split('\0\0')[1]);
+    t.ok(bodies.some((b) => b!.includes('via --tls')));
+    t.ok(bodies.some((b) => b!.includes('via --tlsc')));
+
+    // A command pipelined with STARTTLS in plaintext is never executed.
+    const c = await LineClient.connect(starttls.port);
+    await c.readReply();
+    c.send('EHLO x\r\nMAIL FROM:<a@b.c>\r\nSTARTTLS\r\nRCPT TO:<injected@example.org>\r\n');
+    t.equal((await c.readReply()).at(-1), '250 STARTTLS');
+    t.match((await c.readReply())[0], /^250 /);
+    t.same(await c.readReply(), ['220 2.0.0 Ready to start TLS'], 'no reply to the injected RCPT');
+    c.close();
+  });
 }
