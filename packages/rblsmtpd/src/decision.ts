@@ -38,8 +38,10 @@ export const reasonWithoutText = (zone: string) => `listed by ${zone}`;
  * empty accepts; a leading `-` blocks permanently with the rest as reason;
  * any other value blocks temporarily with the value as reason.
  */
-export function verdictFromVariable(value: string | undefined): Verdict {
-  if (value === undefined) return { kind: 'undecided' };
+export function verdictFromVariable(variable: string | undefined): Verdict {
+  if (variable === undefined) return { kind: 'undecided' };
+  // Node decodes the environment as UTF-8; the original counts and replaces bytes, so back to one character per byte.
+  const value = Buffer.from(variable, 'utf8').toString('latin1');
   if (value === '') return { kind: 'accept' };
   if (value.startsWith('-')) return { kind: 'block', code: 553, reason: value.slice(1) };
   return { kind: 'block', code: 451, reason: value };

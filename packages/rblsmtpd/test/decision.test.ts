@@ -8,6 +8,7 @@ t.test('the RBLSMTPD variable', async (t) => {
   t.same(verdictFromVariable('-go away'), { kind: 'block', code: 553, reason: 'go away' });
   t.same(verdictFromVariable('-'), { kind: 'block', code: 553, reason: '' });
   t.same(verdictFromVariable('slow down'), { kind: 'block', code: 451, reason: 'slow down' });
+  t.same(verdictFromVariable('caf\u00e9'), { kind: 'block', code: 451, reason: 'caf\xc3\xa9' }, 'bytes, as the C original sees them');
 });
 
 t.test('flags apply to the lists after them', async (t) => {
