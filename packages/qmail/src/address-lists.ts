@@ -57,6 +57,6 @@ export class RcptHosts {
   }
 
   #listed(key: string): boolean {
-    return this.#hosts.has(key) || (this.more?.has(key) ?? false);
+    return this.#hosts.has(key) || (this.more?.has(Buffer.from(key, 'utf8')) ?? false);
   }
 }
