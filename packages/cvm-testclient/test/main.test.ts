@@ -1,26 +1,15 @@
 import t from 'tap';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { run, scratchDir, type Teardown } from '@mailfront/testkit';
+import { Readable } from 'node:stream';
+import { collector, run, scratchDir, type Teardown } from '@mailfront/testkit';
 import { main } from '../src/main.js';
-
-function collector() {
-  const parts: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      parts.push(Buffer.from(chunk));
-      cb();
-    },
-  });
-  return { stream, text: () => Buffer.concat(parts).toString('latin1') };
-}
 
 async function client(argv: string[], env: Record<string, string> = {}) {
   const out = collector();
   const err = collector();
   const code = await main(argv, env, { stdin: Readable.from([]), stdout: out.stream, stderr: err.stream });
-  return { code, out: out.text(), err: err.text() };
+  return { code, out: out.bytes().toString('latin1'), err: err.text() };
 }
 
 /** A module on a socket that answers every request with these bytes (its nonce is R=0). */

@@ -10,7 +10,7 @@ export type { CvmCredential, EncodedRequest, ParsedRequest } from './request-cod
 export { decodeResponseV1, decodeResponseV2, encodeResponse } from './response-codec.js';
 export type { DecodedResponse, EncodedResponse, RawFact } from './response-codec.js';
 export { EXIT_MODULE_USAGE, moduleUsage, runModule } from './run-module.js';
-export type { ModuleIo, RunModuleOptions } from './run-module.js';
+export type { RunModuleOptions } from './run-module.js';
 export { parseModuleAddress } from './transport.js';
 export type { ModuleAddress } from './transport.js';
 export { UDP_RETRY_DELAYS_MS } from './transport-udp.js';

@@ -11,20 +11,13 @@
  * writes them bare on stdout).
  */
 import { lookup } from 'node:dns/promises';
-import type { Readable, Writable } from 'node:stream';
-import { ConfigError, createLogger, envInteger, type Env, type Logger } from '@mailfront/core';
+import { ConfigError, createLogger, envInteger, type Env, type Io, type Logger } from '@mailfront/core';
 import { CvmCode } from './constants.js';
 import type { CvmModule, ModuleConfig } from './module.js';
 import { serveCommand } from './module-command.js';
 import { serveLocal, SocketInUseError, type SocketSettings } from './module-local.js';
 import { serveUdp } from './module-udp.js';
 import { resolveGroup, resolveUser } from './system-ids.js';
-
-export interface ModuleIo {
-  readonly stdin: Readable;
-  readonly stdout: Writable;
-  readonly stderr: Writable;
-}
 
 export interface RunModuleOptions {
   /** The program name for messages and log lines. */
@@ -42,7 +35,7 @@ export function moduleUsage(program: string): string {
   return `${program}: Fatal: Incorrect usage.\nusage: ${program} cvm-local:/path/to/socket\nor:    ${program} cvm-udp:hostname:port\n`;
 }
 
-export async function runModule(module: CvmModule, argv: readonly string[], env: Env, io: ModuleIo, options: RunModuleOptions): Promise<number> {
+export async function runModule(module: CvmModule, argv: readonly string[], env: Env, io: Io, options: RunModuleOptions): Promise<number> {
   const { program } = options;
   const log = createLogger(program, io.stderr);
   const target = parseTarget(argv);

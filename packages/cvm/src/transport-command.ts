@@ -4,45 +4,30 @@
  * status replaces the response's code byte, and a module that wrote
  * nothing, or was killed by a signal, gives 4 (Input/Output error).
  */
-import { spawn } from 'node:child_process';
-import { CVM_PACKET_MAX } from './constants.js';
-import { NO_EXCHANGE_IO, type Exchange, type TransportOptions } from './transport.js';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { AnswerBytes, NO_EXCHANGE_IO, settleWithin, type Exchange, type TransportOptions } from './transport.js';
 
 export function exchangeWithCommand(path: string, packet: Buffer, options: TransportOptions): Promise<Exchange> {
   return new Promise((resolve) => {
-    let child;
+    let child: ChildProcessByStdio<Writable, Readable, null>;
     try {
       child = spawn(path, [], { env: options.env, stdio: ['pipe', 'pipe', 'inherit'] });
     } catch {
-      resolve(NO_EXCHANGE_IO);
+      resolve(NO_EXCHANGE_IO); // a name spawn refuses outright, such as ''
       return;
     }
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let settled = false;
-    const finish = (exchange: Exchange) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(exchange);
-    };
-    const timer = setTimeout(() => {
+    const answer = new AnswerBytes();
+    const finish = settleWithin(resolve, options.timeoutMs, () => {
       child.kill('SIGKILL');
       // A grandchild may still hold the pipes; they are not ours to wait for.
       child.stdout.destroy();
       child.stdin.destroy();
-      finish(NO_EXCHANGE_IO);
-    }, options.timeoutMs);
-    child.on('error', () => finish(NO_EXCHANGE_IO));
-    child.stdout.on('data', (chunk: Buffer) => {
-      const room = CVM_PACKET_MAX - received;
-      if (room <= 0) return;
-      const kept = chunk.subarray(0, room);
-      chunks.push(kept);
-      received += kept.length;
     });
+    child.on('error', () => finish(NO_EXCHANGE_IO));
+    child.stdout.on('data', (chunk: Buffer) => answer.add(chunk));
     child.on('close', (status, signal) => {
-      const response = Buffer.concat(chunks);
+      const response = answer.bytes;
       if (signal !== null || status === null || response.length === 0) return finish(NO_EXCHANGE_IO);
       response[0] = status & 0xff;
       finish({ ok: true, response });

@@ -3,7 +3,7 @@
  * `cvm-udp:HOST:PORT`, `cvm-local:PATH`, or `cvm-command:PATH` (also any
  * name without one of these prefixes) to run the module as a command.
  */
-import { CvmCode } from './constants.js';
+import { CVM_PACKET_MAX, CvmCode } from './constants.js';
 
 export type ModuleAddress =
   | { kind: 'command'; path: string }
@@ -45,3 +45,42 @@ export function parseModuleAddress(name: string): ModuleAddress | undefined {
 
 export const NO_EXCHANGE_IO: Exchange = Object.freeze({ ok: false, code: CvmCode.IO }) as Exchange;
 export const NO_EXCHANGE_GENERAL: Exchange = Object.freeze({ ok: false, code: CvmCode.GENERAL }) as Exchange;
+
+/** An answer as it arrives; only the first 512 bytes are kept, as a module's answer is at most that long. */
+export class AnswerBytes {
+  #chunks: Buffer[] = [];
+  #length = 0;
+
+  /** Adds a chunk; true once 512 bytes are in. */
+  add(chunk: Buffer): boolean {
+    const kept = chunk.subarray(0, CVM_PACKET_MAX - this.#length);
+    if (kept.length > 0) {
+      this.#chunks.push(kept);
+      this.#length += kept.length;
+    }
+    return this.#length >= CVM_PACKET_MAX;
+  }
+
+  get bytes(): Buffer {
+    return Buffer.concat(this.#chunks);
+  }
+}
+
+/**
+ * The settle function of one exchange: the first outcome counts, and an
+ * exchange still open after `timeoutMs` runs `onTimeout` and ends with 4.
+ */
+export function settleWithin(resolve: (exchange: Exchange) => void, timeoutMs: number, onTimeout: () => void): (exchange: Exchange) => void {
+  let settled = false;
+  const finish = (exchange: Exchange) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    resolve(exchange);
+  };
+  const timer = setTimeout(() => {
+    onTimeout();
+    finish(NO_EXCHANGE_IO);
+  }, timeoutMs);
+  return finish;
+}

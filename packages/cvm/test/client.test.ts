@@ -123,6 +123,7 @@ t.test('command modules: exit status overrides the code (reference A.19)', async
   t.equal((await client(script('silent', 'exit 0')).lookup('joe')).code, 4, 'no output');
   t.equal((await client(script('killed', `${good}; kill -9 $$`)).lookup('joe')).code, 4, 'killed by a signal');
   t.equal((await client(join(dir, 'nonexistent')).lookup('joe')).code, 4);
+  t.equal((await client('').lookup('joe')).code, 4, 'an empty module name');
   t.equal((await createCvmClient('cvm-command:ok', { env }).lookup('joe')).code, 0, 'PATH is searched');
   t.equal((await createCvmClient(script('slow', 'sleep 5'), { env, timeoutMs: 100 }).lookup('joe')).code, 4, 'timeout');
   const big = script('big', `${good}; head -c 1000 /dev/zero | tr '\\000' A`);

@@ -11,3 +11,5 @@ export { DNS_TYPE_A, DNS_TYPE_TXT, startDnsServer } from './dns-server.js';
 export type { DnsAnswer, DnsQuery, DnsServerOptions, TestDnsServer } from './dns-server.js';
 export { testCertificate } from './certificate.js';
 export type { TestCertificate } from './certificate.js';
+export { collector } from './collector.js';
+export type { Collector } from './collector.js';

@@ -14,3 +14,13 @@ t.test('copyTree copies a directory and replaces placeholders', async (t) => {
   copyTree(join(dir, 'from'), join(dir, 'plain'));
   t.equal(readFileSync(join(dir, 'plain/a'), 'utf8'), 'home=@ROOT@/x @ROOT@\n');
 });
+
+t.test('collector keeps what is written', async (t) => {
+  const { collector } = await import('../src/index.js');
+  const out = collector();
+  out.stream.write('héllo ');
+  out.stream.write(Buffer.from([0x21]));
+  await new Promise<void>((r) => out.stream.end(r));
+  t.equal(out.text(), 'héllo !');
+  t.same(out.bytes(), Buffer.from('héllo !'));
+});

@@ -1,6 +1,7 @@
 /** A small module for the tests: joe exists, unknown.dom is not ours. */
-import { Writable } from 'node:stream';
 import type { CvmModule } from '../../src/module.js';
+
+export { collector } from '@mailfront/testkit';
 
 export const joe = { username: 'joe', userId: 2002, groupId: 2002, directory: '/home/joe', suppGroupIds: [] as number[] };
 
@@ -12,16 +13,5 @@ export const fakeModule: CvmModule = {
     return { code: 100, outOfScope: false };
   },
 };
-
-export function collector(): { stream: Writable; bytes: () => Buffer; text: () => string } {
-  const parts: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _enc, cb) {
-      parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-      cb();
-    },
-  });
-  return { stream, bytes: () => Buffer.concat(parts), text: () => Buffer.concat(parts).toString('utf8') };
-}
 
 export const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
