@@ -39,3 +39,4 @@ export { ucspiFromEnv, ucspiToEnv } from './ucspi.js';
 export type { UcspiContext } from './ucspi.js';
 export { startTls, tlsSettingsFromEnv } from './tls.js';
 export type { StartTlsOptions, TlsSettings, TlsUpgrade } from './tls.js';
+export { lazyCrypto, lazyTls } from './lazy.js';

@@ -13,8 +13,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { Duplex, type Readable, type Writable } from 'node:stream';
-import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import { ConfigError, type Env } from './env.js';
+import { lazyTls } from './lazy.js';
 import type { ByteInput } from './input.js';
 import type { Output } from './output.js';
 
@@ -47,7 +48,7 @@ export function tlsSettingsFromEnv(env: Env): TlsSettings | undefined {
   const dhFile = env.TLS_DH_PARAMS;
   const dhparam = dhFile ? readSetting('TLS_DH_PARAMS', dhFile) : undefined;
   try {
-    return { context: createSecureContext({ cert, key, dhparam, minVersion: 'TLSv1.2' }), certFile };
+    return { context: lazyTls().createSecureContext({ cert, key, dhparam, minVersion: 'TLSv1.2' }), certFile };
   } catch (e) {
     throw new ConfigError('TLS_CERTFILE', certFile, `a usable certificate and key (${(e as Error).message})`);
   }
@@ -90,7 +91,7 @@ export async function startTls(
   // When the TLS layer is torn down (a failed handshake, the end of the
   // session) this wrapper reports an AbortError; it must not crash us.
   transport.on('error', () => {});
-  const socket = new TLSSocket(transport, { isServer: true, secureContext: settings.context });
+  const socket: TLSSocket = new (lazyTls().TLSSocket)(transport, { isServer: true, secureContext: settings.context });
   input.replaceStream(socket);
   output.replaceStream(socket);
   // Bytes of the handshake that were read before we got here go first.

@@ -8,7 +8,7 @@
  * offset 0 — Node has no lseek.
  */
 import { closeSync, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { lazyCrypto } from '@mailfront/core';
 import { join } from 'node:path';
 import { createReadStream, type ReadStream } from 'node:fs';
 
@@ -25,7 +25,7 @@ export class MessageFile {
 
   /** Throws if the file cannot be made (the engine answers 451 then). */
   static create(tmpdir: string): MessageFile {
-    const path = join(tmpdir, `mailfront.tmp.${process.pid}.${randomBytes(6).toString('hex')}`);
+    const path = join(tmpdir, `mailfront.tmp.${process.pid}.${lazyCrypto().randomBytes(6).toString('hex')}`);
     const writeFd = openSync(path, 'wx', 0o600);
     let readFd: number;
     try {
