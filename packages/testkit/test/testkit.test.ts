@@ -1,6 +1,6 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { findTool, freePort, LineClient, requireOracles, run, scratchDir, startUcspiServer } from '../src/index.js';
+import { findTool, freePort, LineClient, requireOracles, run, scratchDir, startUcspiServer, testCertificate } from '../src/index.js';
 
 t.test('findTool finds sh and not a made-up name', async (t) => {
   t.match(findTool('sh'), /\/sh$/);
@@ -60,6 +60,7 @@ t.test('a program under the real tcpserver answers a line client', async (t) => 
     t.same(await c.readReply(), ['220 mx.test 127.0.0.1 ESMTP'], server);
     c.send('hello\r\n');
     t.same(await c.readReply(), ['250-a', '250 hello'], 'multi-line reply');
+    c.end();
     t.equal(await c.readLine(), null, 'closed by the server');
     t.equal(await c.readAll(), '');
     c.close();
@@ -68,4 +69,13 @@ t.test('a program under the real tcpserver answers a line client', async (t) => 
 
 t.test('freePort gives a port', async (t) => {
   t.ok((await freePort()) > 0);
+});
+
+t.test('testCertificate makes a usable self-signed certificate and key', async (t) => {
+  const { createSecureContext } = await import('node:tls');
+  const { readFileSync } = await import('node:fs');
+  const cert = testCertificate(t);
+  t.match(readFileSync(cert.certFile, 'latin1'), /^-----BEGIN CERTIFICATE-----/);
+  t.match(readFileSync(cert.bothFile, 'latin1'), /PRIVATE KEY/);
+  t.ok(createSecureContext({ cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) }));
 });
