@@ -4,13 +4,14 @@
  * as exit status.
  */
 import type { Readable, Writable } from 'node:stream';
-import { Output } from '@mailfront/core';
+import { Output, type Logger } from '@mailfront/core';
 import { CVM_PACKET_MAX } from './constants.js';
 import { answerRequest, type CvmModule, type ModuleConfig } from './module.js';
 
-export async function serveCommand(module: CvmModule, config: ModuleConfig, stdin: Readable, stdout: Writable): Promise<number> {
+export async function serveCommand(module: CvmModule, config: ModuleConfig, stdin: Readable, stdout: Writable, log: Logger): Promise<number> {
   const packet = await readRequest(stdin);
   const answer = await answerRequest(module, packet, config);
+  if (answer.failure) log.warn(`module failed: ${answer.failure.message}`);
   const out = new Output(stdout);
   out.write(answer.reply);
   await out.flush();

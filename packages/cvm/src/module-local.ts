@@ -71,6 +71,7 @@ function handleConnection(module: CvmModule, config: ModuleConfig, settings: Soc
     socket.pause();
     const packet = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     void answerRequest(module, packet.subarray(0, CVM_PACKET_MAX), config).then((result) => {
+      if (result.failure) log.warn(`module failed: ${result.failure.message}`);
       if (result.logLine !== undefined) log.info(result.logLine);
       if (socket.destroyed) return;
       timer.refresh();

@@ -18,6 +18,7 @@ export async function serveUdp(
   const socket = createSocket('udp4');
   socket.on('message', (datagram, peer) => {
     void answerRequest(module, datagram.subarray(0, CVM_PACKET_MAX), config).then((result) => {
+      if (result.failure) log.warn(`module failed: ${result.failure.message}`);
       if (result.logLine !== undefined) log.info(result.logLine);
       try {
         socket.send(result.reply, peer.port, peer.address);

@@ -74,6 +74,8 @@ export interface Answer {
   code: number;
   /** What a server logs: `+ ` (0), `- ` (100) or `? `, then account[@domain]; undefined when the request did not parse. */
   logLine: string | undefined;
+  /** An exception the module threw; the request was answered with 4 (a temporary error). */
+  failure?: Error;
 }
 
 export async function answerRequest(module: CvmModule, packet: Buffer, config: ModuleConfig): Promise<Answer> {
@@ -84,9 +86,20 @@ export async function answerRequest(module: CvmModule, packet: Buffer, config: M
   }
   const request = new CvmRequest(parsed.credentials);
   const facts: RawFact[] = [];
-  const code = await decide(module, request, config, facts);
+  let code: number;
+  let failure: Error | undefined;
+  try {
+    code = await decide(module, request, config, facts);
+  } catch (e) {
+    // A module bug must not take a server down, nor read as "no such account".
+    failure = e instanceof Error ? e : new Error(String(e));
+    code = CvmCode.IO;
+    facts.length = 0;
+  }
   const encoded = encodeResponse(parsed.version, code, parsed.random, facts);
-  return { reply: encoded.packet, code: encoded.code, logLine: logLine(encoded.code, request) };
+  const answer: Answer = { reply: encoded.packet, code: encoded.code, logLine: logLine(encoded.code, request) };
+  if (failure) answer.failure = failure;
+  return answer;
 }
 
 async function decide(module: CvmModule, request: CvmRequest, config: ModuleConfig, facts: RawFact[]): Promise<number> {

@@ -57,7 +57,7 @@ export async function runModule(module: CvmModule, argv: readonly string[], env:
     if (target.kind !== 'command') log.fatal(`initialisation failed with code ${initCode}`);
     return initCode & 0xff;
   }
-  if (target.kind === 'command') return serveCommand(module, config, io.stdin, io.stdout);
+  if (target.kind === 'command') return serveCommand(module, config, io.stdin, io.stdout, log);
   return runServer(module, target, config, settings, log, options);
 }
 

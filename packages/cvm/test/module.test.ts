@@ -46,6 +46,20 @@ t.test('authentication mode: authenticate, or 6 for a lookup-only module', async
   const v1 = await answerRequest(withPassword, hex('016a6f6500 00 707700 00'), auth);
   t.equal(v1.code, 0, 'a v1 credential is the password in authentication mode');
   t.equal(v1.reply[v1.reply.length - 2], 0);
+  const throwing: CvmModule = {
+    lookup: () => {
+      throw new Error('bug');
+    },
+  };
+  const failed = await answerRequest(throwing, v2('joe'), { lookupSecret: '' });
+  t.same(failed.reply, hex('040000'), 'a module that throws answers 4');
+  t.equal(failed.failure?.message, 'bug');
+  const throwsText: CvmModule = {
+    lookup: () => {
+      throw 'text';
+    },
+  };
+  t.equal((await answerRequest(throwsText, v2('joe'), { lookupSecret: '' })).failure?.message, 'text');
   const weird: CvmModule = { lookup: () => ({ code: 0 }) };
   t.equal((await answerRequest(weird, v2('joe'), { lookupSecret: '' })).code, 1, 'success without an account is a module bug');
 });

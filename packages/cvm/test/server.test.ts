@@ -48,6 +48,10 @@ t.test('command mode: one request on stdin, the code as exit status', async (t) 
   const out3 = collector();
   const io3 = { stdin: Readable.from([Buffer.alloc(300, 2), Buffer.alloc(300, 2)]), stdout: out3.stream, stderr: collector().stream };
   t.equal(await runModule(fakeModule, [], {}, io3, { program: 'm' }), 2, 'at most 512 bytes are read');
+  const err4 = collector();
+  const io4 = { stdin: Readable.from([hex('0200 0105 6372617368 00')]), stdout: collector().stream, stderr: err4.stream };
+  t.equal(await runModule(fakeModule, [], { CVM_LOOKUP_SECRET: '' }, io4, { program: 'm' }), 4);
+  t.match(err4.text(), /^m\[\d+\]: Warning: module failed: module bug\n$/);
 });
 
 t.test('usage, init failure, bad settings', async (t) => {
@@ -82,12 +86,14 @@ t.test('local socket server', async (t) => {
   t.ok(silent.ms >= 100, 'after CVM_LOCAL_TIMEOUT');
   const full = Buffer.concat([REQUEST, Buffer.alloc(512 - REQUEST.length)]);
   t.equal((await rawLocal(path, full, false)).reply[0], 0, 'a 512-byte request is answered without the half-close');
+  t.same((await rawLocal(path, hex('0200 0105 6372617368 00'))).reply, hex('040000'), 'a module exception answers 4');
   const second = start(fakeModule, [`cvm-local:${path}`]);
   t.equal(await second.done, 4, 'a live socket is not stolen');
   server.stop();
   t.equal(await server.done, 0);
   t.notOk(existsSync(path), 'socket removed at stop');
   t.match(server.log(), /test-module\[\d+\]: Starting\.\n.*\+ joe@example\.org\n[^]*Stopping\.\n$/);
+  t.match(server.log(), /Warning: module failed: module bug\n.*\? crash\n/);
 });
 
 t.test('local socket: stale sockets are replaced, files are not', async (t) => {
@@ -126,8 +132,14 @@ t.test('udp server', async (t) => {
     client.on('message', (m) => resolve(m));
     client.send(hex('0203 77ec79 0103 6a6f65 020b 756e6b6e6f776e2e646f6d 00'), port, '127.0.0.1');
   });
+  const crashed = await new Promise<Buffer>((resolve) => {
+    client.removeAllListeners('message');
+    client.on('message', (m) => resolve(m));
+    client.send(hex('0200 0105 6372617368 00'), port, '127.0.0.1');
+  });
   client.close();
   t.same(reply, hex('6403 77ec79 100131 00'), 'nonce echoed, out of scope');
+  t.same(crashed, hex('040000'));
   server.stop();
   t.equal(await server.done, 0);
   const any = start(fakeModule, [`cvm-udp:0:${port}`]);

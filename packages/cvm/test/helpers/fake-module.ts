@@ -10,6 +10,7 @@ export const fakeModule: CvmModule = {
     if (request.domain === 'unknown.dom') return { code: 100, outOfScope: true };
     if (request.account === 'joe') return { code: 0, account: { ...joe, domain: request.domain ?? 'default.example' } };
     if (request.account === 'broken') return { code: 4 };
+    if (request.account === 'crash') throw new Error('module bug');
     return { code: 100, outOfScope: false };
   },
 };
