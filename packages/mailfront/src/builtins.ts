@@ -9,7 +9,10 @@ import { checkFqdnPlugin } from './plugins/check-fqdn.js';
 import { counters } from './plugins/counters.js';
 import { cvmValidate } from './plugins/cvm-validate.js';
 import { forceFile } from './plugins/force-file.js';
+import { mailrules } from './plugins/mailrules/index.js';
+import { patterns } from './plugins/patterns/index.js';
 import { qmailValidate } from './plugins/qmail-validate.js';
+import { rbl } from './plugins/rbl.js';
 import { reject } from './plugins/reject.js';
 import { relayclient } from './plugins/relayclient.js';
 import { requireAuth } from './plugins/require-auth.js';
@@ -31,7 +34,10 @@ export const BUILTIN_PLUGINS: ReadonlyMap<string, PluginModule> = byName([
   counters,
   cvmValidate,
   forceFile,
+  mailrules,
+  patterns,
   qmailValidate,
+  rbl,
   reject,
   relayclient,
   requireAuth,
