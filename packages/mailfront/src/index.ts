@@ -21,3 +21,7 @@ export type { HookResult, Response } from './engine/response.js';
 export { BUILTIN_BACKENDS, BUILTIN_PLUGINS } from './builtins.js';
 export { pluginNames } from './engine/plugin-list.js';
 export { loadModule, LoadError } from './engine/loader.js';
+export { qmtp } from './protocols/qmtp/index.js';
+export type { QmtpConfig, QmtpReplies } from './protocols/qmtp/config.js';
+export { qmqp } from './protocols/qmqp/index.js';
+export type { QmqpConfig } from './protocols/qmqp/config.js';
