@@ -25,3 +25,5 @@ export { qmtp } from './protocols/qmtp/index.js';
 export type { QmtpConfig, QmtpReplies } from './protocols/qmtp/config.js';
 export { qmqp } from './protocols/qmqp/index.js';
 export type { QmqpConfig } from './protocols/qmqp/config.js';
+export { scannerPlugin } from './plugins/scanner.js';
+export type { ContentScanner, ScannerPluginOptions, ScanVerdict } from './plugins/scanner.js';

@@ -9,6 +9,7 @@
  * Message data flows through MessageFlow (message-flow.ts); this file holds
  * start-up, HELO, reset and the envelope.
  */
+import { MessageFile } from './message-file.js';
 import { MessageFlow } from './message-flow.js';
 import type { AddressArg, BackendModule, Hooks, PluginCommand, PluginModule } from './plugin.js';
 import { isErrorResponse, NO_RECIPIENT, NO_SENDER, type HookResult, type Response } from './response.js';
@@ -38,9 +39,11 @@ export class Engine {
     this.session = session;
     // The backend's injection target is set below, once the flow exists.
     const inject = (bytes: Buffer) => this.data.inject(bytes);
+    const newMessageFile = () => MessageFile.create(options.tmpdir);
+    const replaceMessage = (file: MessageFile) => this.data.replaceFile(file);
     const make = (m: PluginModule): Loaded => ({
       name: m.name,
-      hooks: m.create({ name: m.name, session, env: session.processEnv, inject }),
+      hooks: m.create({ name: m.name, session, env: session.processEnv, inject, newMessageFile, replaceMessage }),
     });
     this.#backend = make(options.backend);
     this.#plugins = options.plugins.map(make);

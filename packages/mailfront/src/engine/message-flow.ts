@@ -35,6 +35,14 @@ export class MessageFlow {
     return this.#failure;
   }
 
+  /** A plugin rewrote the message: the new file replaces the old one. */
+  replaceFile(file: MessageFile): void {
+    if (this.#file === undefined) throw new Error('replaceMessage: no temporary file is in use (the plugin needs needFile)');
+    if (file === this.#file) return;
+    this.#file.close();
+    this.#file = file;
+  }
+
   closeFile(): void {
     this.#file?.close();
     this.#file = undefined;

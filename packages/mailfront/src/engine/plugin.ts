@@ -65,6 +65,14 @@ export interface PluginContext {
    * bypassing the other plugins, as add-received does with its header.
    */
   inject(bytes: Buffer): Promise<void>;
+  /** A new empty temporary file (under $TMPDIR), e.g. for a rewritten message. */
+  newMessageFile(): MessageFile;
+  /**
+   * Makes `file` the message from now on (a scanner that rewrites it, as
+   * spamassassin adds its headers); the old file is closed. Only while a
+   * message is kept in a file (needFile).
+   */
+  replaceMessage(file: MessageFile): void;
 }
 
 export interface PluginModule {
