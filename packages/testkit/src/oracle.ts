@@ -8,12 +8,18 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-const EXTRA_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+/**
+ * Where Debian installs the C programs. The oracles are looked up here and
+ * only here: under npm scripts PATH starts with node_modules/.bin, which
+ * holds our own cvm-qmail, rblsmtpd, … under the same names, and a
+ * differential test must never compare ours with ours.
+ */
+export const SYSTEM_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin'];
 
 /** The absolute path of an executable, looked up in PATH and the system dirs. */
 export function findTool(name: string, path = process.env.PATH ?? ''): string | undefined {
   if (name.includes('/')) return isExecutable(name) ? name : undefined;
-  for (const dir of [...path.split(delimiter).filter(Boolean), ...EXTRA_DIRS]) {
+  for (const dir of [...path.split(delimiter).filter(Boolean), ...SYSTEM_DIRS]) {
     const candidate = join(dir, name);
     if (isExecutable(candidate)) return candidate;
   }
@@ -47,7 +53,7 @@ export function requireOracles<N extends string>(
   const found = {} as Record<N, string>;
   const missing: string[] = [];
   for (const name of names) {
-    const file = findTool(name, env.PATH ?? '');
+    const file = findTool(name, SYSTEM_DIRS.join(delimiter));
     if (file) found[name] = file;
     else missing.push(name);
   }
