@@ -11,7 +11,7 @@
  * disturbed by it.
  */
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 
 /** Where a writer's bytes go: written at explicit positions, then kept (commit) or dropped (abort). */
@@ -30,8 +30,12 @@ export interface AtomicFileOptions {
 const DEFAULT_MODE = 0o644;
 const RANDOM_SUFFIX_BYTES = 6;
 
+/** node:crypto is loaded only when a cdb is written: readers (every SMTP session) must not pay its start-up cost. */
+const requireBuiltin = createRequire(import.meta.url);
+
 /** The name of a fresh temporary file beside `path`: `.NAME.PID.RANDOM.tmp`. */
 export function temporaryNameFor(path: string): string {
+  const { randomBytes } = requireBuiltin('node:crypto') as typeof import('node:crypto');
   const suffix = `${process.pid}.${randomBytes(RANDOM_SUFFIX_BYTES).toString('hex')}.tmp`;
   return join(dirname(path), `.${basename(path)}.${suffix}`);
 }

@@ -8,7 +8,7 @@
  *   if (r.code === 0) r.account.directory;
  *   else if (r.code === 100 && r.outOfScope === 1) "not our domain";
  */
-import { randomBytes } from 'node:crypto';
+import { lazyCrypto } from '@mailfront/core';
 import { Cred, CvmCode } from './constants.js';
 import { accountFromFacts, outOfScope, type CvmAccount } from './facts.js';
 import { encodeRequestV1, encodeRequestV2, type CvmCredential } from './request-codec.js';
@@ -84,7 +84,8 @@ export function createCvmClient(spec: string, options: CvmClientOptions = {}): C
     if (secret !== null && secret !== undefined && !all.some((c) => c.type === Cred.SECRET)) {
       all.push({ type: Cred.SECRET, value: Buffer.from(secret, 'utf8') });
     }
-    const random = randomBytes(randomCount);
+    // node:crypto costs start-up time; only UDP requests carry random bytes.
+    const random = randomCount > 0 ? lazyCrypto().randomBytes(randomCount) : Buffer.alloc(0);
     const encoded = protocol === 2 ? encodeRequestV2(random, all) : encodeRequestV1(all);
     if (!encoded.ok) return { code: encoded.code, facts: [], module: modules[0]! };
     const transport: TransportOptions = {

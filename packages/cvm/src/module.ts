@@ -9,7 +9,7 @@
  *   4. authentication mode (CVM_LOOKUP_SECRET unset): authenticate;
  *   5. success: the account's standard facts.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { lazyCrypto } from '@mailfront/core';
 import { Cred, CvmCode, Fact } from './constants.js';
 import { factsFromAccount, type CvmAccount } from './facts.js';
 import { parseRequest } from './request-codec.js';
@@ -123,7 +123,7 @@ async function decide(module: CvmModule, request: CvmRequest, config: ModuleConf
 function secretMatches(given: Buffer | undefined, secret: string): boolean {
   if (given === undefined) return false;
   const expected = Buffer.from(secret, 'utf8');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return given.length === expected.length && lazyCrypto().timingSafeEqual(given, expected);
 }
 
 function logLine(code: number, request: CvmRequest): string {
