@@ -79,8 +79,10 @@ const cases = (f: Fixtures): Case[] => [
     input: '9:5',
     differs: { ours: ns('ZEOF while reading body'), theirs: '', status: [111, 0] },
   },
+  { name: 'input ends inside the body', args: ['echo', 'accept'], vars: TRANSCRIPT, input: '20:15:te\nst\n', logs: true },
   {
-    name: 'input ends inside the body',
+    // mailfront's echo backend crashes on a first block without LF (see qmtp.test.ts).
+    name: 'echo backend: a first block without LF',
     args: ['echo', 'accept'],
     vars: TRANSCRIPT,
     input: '9:5:test',
