@@ -224,7 +224,6 @@ t.test('a cdb that cannot be read: start-up error, later a temporary failure', a
   await hooks.close!();
 });
 
-
 t.test('text list and rules file size caps; non-regular files', async (t) => {
   t.throws(() => readCapped(file('big', 'x'.repeat(100)), 10), /larger than 10 bytes/);
   t.throws(() => readCapped('/dev/null', 10), /not a regular file/);

@@ -24,7 +24,7 @@ type Token =
 
 export interface Glob {
   readonly source: string;
-  /** Whether the whole of `text` matches (fold `text` first for a case-folding glob). */
+  /** Whether the whole of `text` matches. */
   matches(text: string): boolean;
 }
 
@@ -116,7 +116,7 @@ function run(tokens: Token[], text: string): boolean {
   }
 }
 
-/** A case-sensitive glob (patterns). */
+/** A case-sensitive glob; mailrules lower-cases both the pattern and the address. */
 export function compileGlob(pattern: string): Glob {
   const tokens = compile(pattern);
   return { source: pattern, matches: (text) => run(tokens, text) };

@@ -16,8 +16,7 @@
  * keeps such files working unchanged, while a pattern written without a
  * marker no longer loses its first byte.
  */
-import { statSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { compileGlob, type Glob } from '../mailrules/glob.js';
 
 export type PatternScope = 'header' | 'after-blank' | 'normal';
