@@ -186,3 +186,71 @@ t.test('a stdin stream that fails is the end of input', async (t) => {
   const r = await result;
   t.equal(r.stdout, '18:KReceived 5 bytes.,' + ns('ZEOF while reading body'));
 });
+
+/** A client that does not read until `release()`: until then no write completes. */
+function stalledOutput() {
+  const held: Array<(e?: Error | null) => void> = [];
+  const parts: Buffer[] = [];
+  let reading = false;
+  const stream = new Writable({
+    highWaterMark: 1,
+    write(chunk: Buffer, _e, cb) {
+      parts.push(Buffer.from(chunk));
+      if (reading) cb();
+      else held.push(cb);
+    },
+    destroy(err, cb) {
+      for (const callback of held.splice(0)) callback(new Error('destroyed'));
+      cb(err);
+    },
+  });
+  const release = () => {
+    reading = true;
+    for (const cb of held.splice(0)) cb();
+  };
+  return { stream, release, text: () => Buffer.concat(parts).toString('latin1') };
+}
+
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+t.test('a client that does not read its answers: the next package waits for it', async (t) => {
+  const out = stalledOutput();
+  const client = slowClient();
+  const log: string[] = [];
+  const err = new Writable({
+    write: (c: Buffer, _e, cb) => {
+      log.push(c.toString());
+      cb();
+    },
+  });
+  const done = runReceiver(qmtp, { program: 'test', version: '0', description: '' }, ['echo', 'accept'], CLIENT, { stdin: client.stream, stdout: out.stream, stderr: err });
+  client.send(GOOD + GOOD);
+  client.end();
+  await turns(50);
+  t.equal(log.filter((l) => l.includes('sender <a@b>')).length, 1, 'the second package is not read until the first answer is taken');
+  out.release();
+  t.equal(await done, 0);
+  t.equal(out.text(), '18:KReceived 5 bytes.,'.repeat(2));
+  t.equal(log.filter((l) => l.includes('sender <a@b>')).length, 2);
+});
+
+t.test('answers that are never taken end the session after TIMEOUT, status 111', async (t) => {
+  const out = stalledOutput();
+  const client = slowClient();
+  const log: Buffer[] = [];
+  const err = new Writable({
+    write: (c: Buffer, _e, cb) => {
+      log.push(c);
+      cb();
+    },
+  });
+  const env = { ...CLIENT, TIMEOUT: '50ms' };
+  const done = runReceiver(qmtp, { program: 'test', version: '0', description: '' }, ['echo', 'accept'], env, { stdin: client.stream, stdout: out.stream, stderr: err });
+  client.send(GOOD + GOOD);
+  t.equal(await done, 111);
+  client.end();
+  t.equal(out.text(), '18:KReceived 5 bytes.,');
+  t.match(Buffer.concat(log).toString(), /Timed out\n.*EOF while sending response\n/);
+});

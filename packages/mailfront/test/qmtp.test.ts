@@ -1,6 +1,9 @@
 // QMTP sessions through the whole receiver: mailfront's transcripts
 // (reference A.8) and where we answer differently on purpose.
 import t from 'tap';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { scratchDir } from '@mailfront/testkit';
 import { CLIENT, events, ns, probePlugin, qmtpPackage, qmtpSession, queue } from './qmtp-fixtures.js';
 
 const ENV = { TCPLOCALHOST: 'mx.example.com', TCPREMOTEIP: '198.51.100.7' };
@@ -178,4 +181,33 @@ t.test('addresses with NUL or over 1000 bytes are refused before any plugin', as
   const sender = await qmtpSession(['echo', 'accept'], qmtpPackage('\nm', long, ['a@x', 'b@x']) + qmtpPackage('\nm', 'a\0b', ['c@x']), ENV);
   t.equal(sender.stdout, ns('D5.1.7 Sender address too long.').repeat(2) + ns('D5.1.7 Sender address contains a NUL byte.'));
   t.ok(sender.log.includes('sender too long (1001 bytes)'));
+});
+
+/** A qmail home whose fake qmail-queue saves fd 0 and fd 1, then writes `done`. */
+function qmailHome(t: Parameters<typeof queue>[0]) {
+  const home = scratchDir(t);
+  mkdirSync(join(home, 'bin'));
+  writeFileSync(join(home, 'bin', 'qmail-queue'), '#!/bin/sh\ncat > "$OUT/msg"\ncat <&1 > "$OUT/env"\necho > "$OUT/done"\n', { mode: 0o755 });
+  const read = (name: string) => (existsSync(join(home, name)) ? readFileSync(join(home, name), 'latin1') : undefined);
+  /** Resolves once qmail-queue has finished (it may outlive an aborted session briefly). */
+  const finished = async () => {
+    for (let i = 0; i < 500 && !existsSync(join(home, 'done')); i++) await new Promise((r) => setTimeout(r, 10));
+  };
+  return { read, finished, env: { ...CLIENT, QMAILHOME: home, OUT: home } };
+}
+
+t.test('qmail backend: the envelope holds the accepted recipients only', async (t) => {
+  const q = qmailHome(t);
+  const r = await qmtpSession(['qmail', probePlugin(t), 'accept'], qmtpPackage('\nhi\n', 's@x', ['one@x', 'bad@x', 'two@x']), q.env);
+  t.match(r.stdout, /^\d+:K2\.6\.0 Accepted message qp \d+ bytes 3,\d+:D5\.1\.1 No such user bad@x,\d+:K2\.6\.0 Accepted message qp \d+ bytes 3,$/);
+  t.equal(q.read('env'), 'Fs@x\0Tone@x\0Ttwo@x\0\0');
+  t.equal(q.read('msg'), 'hi\n');
+});
+
+t.test('qmail backend: a package cut short never completes the envelope', async (t) => {
+  const q = qmailHome(t);
+  const r = await qmtpSession(['qmail', 'accept'], '6:\nbody\n,3:s@x,17:13:b@exa', q.env);
+  t.equal(r.stdout, ns('ZEOF while reading recipient list'));
+  await q.finished();
+  t.equal(q.read('env'), '', 'qmail-queue saw its envelope end without the final NUL: nothing queued');
 });

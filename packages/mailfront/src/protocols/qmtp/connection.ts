@@ -35,6 +35,13 @@ export async function runQmtp(run: ProtocolRun, config: QmtpConfig): Promise<num
       }
       if (length === null) return 0;
       link.send(await receivePackage(link, config, length));
+      if (!(await link.drained())) {
+        link.log.info('Timed out');
+        link.log.info(EOF_SENDING);
+        // Give up on the client: answers still queued for it must not keep the process alive.
+        run.connection?.stdout.destroy();
+        return EXIT_DIE;
+      }
     }
   } catch (e) {
     if (e instanceof ProtocolDie) return link.die(e);
