@@ -1,0 +1,122 @@
+/**
+ * The AUTHORIZATION state: USER/PASS and AUTH (SASL through
+ * @mailfront/sasl), CAPA and QUIT, with pop3front-auth's replies and limits
+ * (reference §7.2). It ends with an authenticated account or an exit
+ * status; what happens next (serve the Maildir, or exec a program) is the
+ * caller's business.
+ */
+import type { Env } from '@mailfront/core';
+import { createCvmClient, CvmCode, type CvmAccount, type CvmClient } from '@mailfront/cvm';
+import { authenticationEnv, parseAuthArgument, SaslServer } from '@mailfront/sasl';
+import type { AuthConfig } from './config.js';
+import type { Command, Pop3Connection } from './connection.js';
+import { AUTH_FAILED, CAPABILITIES, INTERNAL_ERROR, OK, SEND_USER_FIRST, SYNTAX_ERROR, TOO_MANY_USER, UNIMPLEMENTED } from './replies.js';
+
+export type AuthOutcome = { kind: 'authenticated'; account: CvmAccount } | { kind: 'exit'; code: number };
+
+/** A failed attempt, and whether the limit of failures is now reached. */
+type Attempt = CvmAccount | 'failed' | 'exit';
+
+export class AuthStage {
+  readonly sasl: SaslServer;
+  readonly #cvm: CvmClient;
+  #user: string | undefined;
+  #userCommands = 0;
+  #failures = 0;
+
+  constructor(
+    private readonly connection: Pop3Connection,
+    private readonly config: AuthConfig,
+    cvm: string,
+    env: Env,
+    createClient?: (cvm: string) => CvmClient,
+  ) {
+    const make = createClient ?? ((spec: string) => createCvmClient(spec, { env: authenticationEnv(env), lookupSecret: null }));
+    this.#cvm = make(cvm);
+    this.sasl = new SaslServer({ env, domain: config.domain, hostname: config.domain, createClient: createClient ?? undefined });
+  }
+
+  async run(): Promise<AuthOutcome> {
+    for (;;) {
+      const command = await this.connection.readCommand();
+      if (command === 'eof' || command === 'timeout') return { kind: 'exit', code: 0 };
+      const result = await this.#dispatch(command);
+      if (result === 'exit') return { kind: 'exit', code: 0 };
+      if (result !== undefined && result !== 'failed') return { kind: 'authenticated', account: result };
+      if (result === 'failed' && this.config.maxAuthFailures > 0 && ++this.#failures >= this.config.maxAuthFailures) {
+        return { kind: 'exit', code: 0 };
+      }
+    }
+  }
+
+  async #dispatch({ verb, argument }: Command): Promise<Attempt | undefined> {
+    const c = this.connection;
+    switch (verb) {
+      case 'CAPA':
+        if (argument !== '') return void c.reply(SYNTAX_ERROR);
+        c.reply(OK);
+        await c.write(Buffer.from([...this.#saslLine(), ...CAPABILITIES, '.'].map((l) => l + '\r\n').join('')));
+        return undefined;
+      case 'AUTH':
+        return this.#auth(argument);
+      case 'USER':
+        if (argument === '') return void c.reply(SYNTAX_ERROR);
+        if (this.config.maxUserCommands > 0 && ++this.#userCommands > this.config.maxUserCommands) {
+          c.reply(TOO_MANY_USER);
+          return 'exit';
+        }
+        this.#user = argument;
+        return void c.reply(OK);
+      case 'PASS':
+        return this.#pass(argument);
+      case 'QUIT':
+        if (argument !== '') return void c.reply(SYNTAX_ERROR);
+        c.reply(OK);
+        return 'exit';
+      default:
+        return void c.reply(UNIMPLEMENTED);
+    }
+  }
+
+  #saslLine(): string[] {
+    const mechanisms = this.sasl.mechanisms;
+    return mechanisms.length > 0 ? [`SASL ${mechanisms.join(' ')}`] : [];
+  }
+
+  async #pass(password: string): Promise<Attempt | undefined> {
+    const c = this.connection;
+    if (password === '') return void c.reply(SYNTAX_ERROR);
+    const user = this.#user;
+    if (user === undefined) return void c.reply(SEND_USER_FIRST);
+    this.#user = undefined;
+    const result = await this.#cvm.authenticate(user, this.config.domain, password);
+    if (result.code === CvmCode.OK && result.account !== undefined) {
+      c.log.info(`PASS username=${result.account.username}`);
+      return result.account;
+    }
+    if (result.code !== CvmCode.PERMFAIL) c.log.warn(`CVM error ${result.code} from ${result.module}`);
+    c.reply(result.code === CvmCode.PERMFAIL ? AUTH_FAILED : INTERNAL_ERROR);
+    return 'failed';
+  }
+
+  async #auth(argument: string): Promise<Attempt | undefined> {
+    const c = this.connection;
+    if (argument === '') {
+      c.reply(OK);
+      await c.write(Buffer.from([...this.sasl.mechanisms, '.'].map((l) => l + '\r\n').join('')));
+      return undefined;
+    }
+    const { mechanism, initialResponse } = parseAuthArgument(argument);
+    let step = await this.sasl.start(mechanism, initialResponse);
+    while (step.kind === 'challenge') {
+      c.reply(`+ ${step.data}`, false);
+      const line = await c.readRaw();
+      if (line === 'timeout') return 'exit';
+      step = await this.sasl.step(line === 'eof' ? null : line);
+    }
+    c.log.info(step.log);
+    if (step.kind === 'success') return step.account;
+    c.reply(`-ERR ${step.reply.text}`);
+    return 'failed';
+  }
+}

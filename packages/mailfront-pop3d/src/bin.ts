@@ -1,0 +1,4 @@
+import { runMain } from '@mailfront/core';
+import { main } from './main.js';
+
+runMain('mailfront-pop3d', main);

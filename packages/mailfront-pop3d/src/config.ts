@@ -1,0 +1,67 @@
+/**
+ * Settings from the environment, read once at start (the C originals'
+ * names and meanings):
+ *
+ *   TIMEOUT, AUTH_TIMEOUT               idle time per read or write (s; 0 = default 1200)
+ *   SESSION_TIMEOUT, AUTH_SESSION_TIMEOUT  the whole session (s; default 86400)
+ *   MAXUSERCMD, MAXAUTHFAIL             limits of the authentication stage (0 = none)
+ *   MAX_MESSAGES, MAX_CUR_MESSAGES, MAX_NEW_MESSAGES  how many messages a session sees
+ *
+ * The authentication stage prefers the AUTH_ variants, as pop3front-auth
+ * does; the mailbox stage reads the plain ones, as pop3front-maildir does.
+ */
+import { envDuration, envInteger, ucspiFromEnv, type Env } from '@mailfront/core';
+
+const DEFAULT_IDLE_MS = 1_200_000;
+/** mailfront documents 86400 s but never applies it (reference §1.9); we do. */
+const DEFAULT_SESSION_MS = 86_400_000;
+/** RFC 2449 allows 255 bytes for a command; SASL responses need more. */
+export const MAX_LINE = 4096;
+
+export interface Timeouts {
+  idleMs: number;
+  sessionMs: number;
+}
+
+export interface AuthConfig extends Timeouts {
+  maxUserCommands: number;
+  maxAuthFailures: number;
+  /** The DOMAIN credential: ${PROTO}LOCALHOST, or `unknown`. */
+  domain: string;
+}
+
+export interface MaildirLimits {
+  maxMessages: number;
+  maxCur: number;
+  maxNew: number;
+}
+
+function timeouts(env: Env, idle: string, session: string): Timeouts {
+  return {
+    idleMs: envDuration(env, idle, DEFAULT_IDLE_MS) || DEFAULT_IDLE_MS,
+    sessionMs: envDuration(env, session, DEFAULT_SESSION_MS) || DEFAULT_SESSION_MS,
+  };
+}
+
+export function authConfig(env: Env): AuthConfig {
+  const idle = env.AUTH_TIMEOUT !== undefined ? 'AUTH_TIMEOUT' : 'TIMEOUT';
+  const session = env.AUTH_SESSION_TIMEOUT !== undefined ? 'AUTH_SESSION_TIMEOUT' : 'SESSION_TIMEOUT';
+  return {
+    ...timeouts(env, idle, session),
+    maxUserCommands: envInteger(env, 'MAXUSERCMD', 0),
+    maxAuthFailures: envInteger(env, 'MAXAUTHFAIL', 0),
+    domain: ucspiFromEnv(env).localHost ?? 'unknown',
+  };
+}
+
+export function maildirTimeouts(env: Env): Timeouts {
+  return timeouts(env, 'TIMEOUT', 'SESSION_TIMEOUT');
+}
+
+export function maildirLimits(env: Env): MaildirLimits {
+  return {
+    maxMessages: envInteger(env, 'MAX_MESSAGES', 0),
+    maxCur: envInteger(env, 'MAX_CUR_MESSAGES', 0),
+    maxNew: envInteger(env, 'MAX_NEW_MESSAGES', 0),
+  };
+}

@@ -1,0 +1,76 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { Cred, type CvmClient, type CvmCredential, type CvmResult } from '@mailfront/cvm';
+import { scratchDir, type Teardown } from '@mailfront/testkit';
+import { runPop3d } from '../src/main.js';
+import type { ProcessActions } from '../src/modes.js';
+
+export function collector() {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk);
+      cb();
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString('latin1') };
+}
+
+/** The Maildir of reference A.0, at DIR/Maildir. */
+export function maildir(t: Teardown): string {
+  const dir = join(scratchDir(t, 'pop3-'), 'Maildir');
+  for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
+  writeFileSync(join(dir, 'cur/1000000002.222.host,S=25:2,S'), 'Subject: two\n\nbody two\n');
+  writeFileSync(join(dir, 'new/1000000001.111.host'), 'Subject: one\nFrom: a@example.com\n\nline1\n.line2 starts with dot\nline3\n');
+  writeFileSync(join(dir, 'new/1000000003.333.host'), 'Subject: three\n\nbody three\n');
+  return dir;
+}
+
+/** A CVM that knows testuser/testpass (home = the Maildir's parent), answers 4 for "broken". */
+export function fakeCvm(home: string, mailbox?: string): CvmClient {
+  const answer = (credentials: readonly CvmCredential[]): CvmResult => {
+    const get = (type: number) => credentials.find((c) => c.type === type)?.value?.toString();
+    if (get(Cred.ACCOUNT) === 'broken') return { code: 4, facts: [], module: 'fake' };
+    if (get(Cred.ACCOUNT) !== 'testuser' || get(Cred.PASSWORD) !== 'testpass') return { code: 100, facts: [], module: 'fake' };
+    return { code: 0, facts: [], module: 'fake', account: { username: 'testuser', userId: 1000, groupId: 100, directory: home, suppGroupIds: [], ...(mailbox ? { mailbox } : {}) } };
+  };
+  const split = (account: string): CvmCredential[] => [{ type: Cred.ACCOUNT, value: Buffer.from(account.split('@')[0]!) }];
+  return {
+    request: async (c) => answer(c),
+    lookup: async () => answer([]),
+    authenticate: async (account, _domain, password) => answer([...split(account), { type: Cred.PASSWORD, value: Buffer.from(password) }]),
+  };
+}
+
+export interface Session {
+  out: string;
+  err: string;
+  code: number;
+  actions: { became: string[]; chdir: string[]; exec: Array<{ argv: string[]; env: Record<string, string | undefined> }> };
+}
+
+export async function session(argv: string[], input: string | Buffer | Buffer[], env: Record<string, string> = {}, cvm?: CvmClient, execResult: number | Error = 0): Promise<Session> {
+  const out = collector();
+  const err = collector();
+  const record: Session['actions'] = { became: [], chdir: [], exec: [] };
+  const actions: ProcessActions = {
+    becomeUser: (a) => {
+      if (a.username === 'nobody-allowed') throw new Error('EPERM');
+      record.became.push(`${a.userId}:${a.groupId}`);
+    },
+    chdir: (d) => void record.chdir.push(d),
+    exec: async (argv, env, beforeExec) => {
+      await beforeExec();
+      record.exec.push({ argv, env });
+      if (execResult instanceof Error) throw execResult;
+      return execResult;
+    },
+    ...(cvm ? { createClient: () => cvm } : {}),
+  };
+  const stdin = Readable.from(Array.isArray(input) ? input : [Buffer.from(input)]);
+  const code = await runPop3d(argv, env, { stdin, stdout: out.stream, stderr: err.stream }, actions);
+  return { out: out.text(), err: err.text(), code, actions: record };
+}
+
+export const lines = (s: string) => s.split('\r\n').slice(0, -1);
