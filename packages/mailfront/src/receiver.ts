@@ -90,7 +90,10 @@ export async function runReceiver<C>(
     const failed = await engine.init();
     if (isErrorResponse(failed)) {
       log.info(`${failed.code} ${failed.text ?? ''}`);
-      return failStartup({ code: failed.code, text: failed.text ?? '' });
+      const status = await failStartup({ code: failed.code, text: failed.text ?? '' });
+      // As mailfront: an init failure (not a load failure) still logs the byte counts.
+      log.info(`bytes in: ${input.bytesIn} bytes out: ${output.bytesOut}`);
+      return status;
     }
     status = await protocol.run({ engine, input, output, connection: { stdin: io.stdin, stdout: io.stdout } }, config);
   } catch (e) {

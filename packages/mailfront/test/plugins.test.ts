@@ -47,12 +47,13 @@ t.test('counters: SIZE in EHLO, SIZE= parameter, body over DATABYTES (P1, P2)', 
   t.ok(p1.replies.includes('250-SIZE 0'));
   const r = await dialog(
     ['echo', 'counters', 'accept'],
-    'EHLO c\r\nMAIL FROM:<a@example.com> SIZE=21\r\nMAIL FROM:<a@example.com> SIZE=20\r\nMAIL FROM:<a@example.com> SIZE=x\r\n' +
+    'EHLO c\r\nMAIL FROM:<a@example.com> SIZE=21\r\nMAIL FROM:<a@example.com> SIZE=99999999999999999999\r\nMAIL FROM:<a@example.com> SIZE=20\r\nMAIL FROM:<a@example.com> SIZE=x\r\n' +
       RCPT +
       'DATA\r\n0123456789\r\n0123456789\r\n.\r\nQUIT\r\n',
     { ...CLIENT, DATABYTES: '20' },
   );
   t.same(r.replies.slice(6, -1), [
+    '552 5.2.3 The message would exceed the maximum message size.',
     '552 5.2.3 The message would exceed the maximum message size.',
     "250 Sender='a@example.com'. [SIZE=20]",
     "250 Sender='a@example.com'. [SIZE=x]",

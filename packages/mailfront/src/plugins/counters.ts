@@ -31,11 +31,11 @@ function limit(session: Session, key: string): number {
   return session.numbers.get(key) ?? 0;
 }
 
-/** The value of a SIZE=n parameter, if there is a usable one. */
+/** The value of a SIZE=n parameter, if there is a usable one (too many digits: larger than any limit). */
 function declaredSize(params: readonly string[]): number | undefined {
   for (const p of params) {
-    const match = /^SIZE=([0-9]{1,15})$/i.exec(p);
-    if (match) return Number(match[1]);
+    const match = /^SIZE=([0-9]+)$/i.exec(p);
+    if (match) return match[1]!.length > 15 ? Infinity : Number(match[1]);
   }
   return undefined;
 }
