@@ -25,8 +25,6 @@ export class MaildirSession {
     readonly connection: Pop3Connection,
     readonly maildir: string,
     readonly messages: Message[],
-    /** Mechanisms for CAPA's SASL line (none once authenticated: CAPA shows what the C pair shows). */
-    readonly saslMechanisms: readonly string[] = [],
   ) {}
 
   /** Runs commands until QUIT (returns true: commit) or the end of the connection (false). */
@@ -114,10 +112,10 @@ function bare(run: (s: MaildirSession) => Promise<boolean | void> | boolean | vo
 }
 
 const HANDLERS: Record<string, Handler> = {
+  // After authentication there is no SASL line, as in pop3front-maildir.
   CAPA: bare(async (s) => {
-    const lines = [...(s.saslMechanisms.length > 0 ? [`SASL ${s.saslMechanisms.join(' ')}`] : []), ...CAPABILITIES];
     s.connection.reply(OK);
-    await s.connection.write(Buffer.from(lines.map((l) => l + '\r\n').join('') + '.\r\n'));
+    await s.connection.write(Buffer.from([...CAPABILITIES, '.'].map((l) => l + '\r\n').join('')));
   }),
   STAT: bare((s) => {
     const live = s.messages.filter((m) => !m.deleted);

@@ -9,7 +9,7 @@
  * size comes from the name (`,W=` else `,S=`) or from stat, which is all
  * LIST needs for a mailbox of any size.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { opendirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MaildirLimits } from './config.js';
 
@@ -70,12 +70,18 @@ export function compareNames(a: string, b: string): number {
   return byteOrder(a, b);
 }
 
+/** The names in directory order (what readdir(3) gives, as the caps in C apply to it; readdirSync would sort). */
 function listDir(maildir: string, dir: 'cur' | 'new', cap: number): string[] {
   const names: string[] = [];
-  for (const name of readdirSync(join(maildir, dir), { encoding: 'latin1' })) {
-    if (name.startsWith('.')) continue;
-    if (cap > 0 && names.length >= cap) break;
-    names.push(name);
+  const handle = opendirSync(join(maildir, dir), { encoding: 'latin1', bufferSize: 256 });
+  try {
+    for (let entry = handle.readSync(); entry !== null; entry = handle.readSync()) {
+      if (entry.name.startsWith('.')) continue;
+      if (cap > 0 && names.length >= cap) break;
+      names.push(entry.name);
+    }
+  } finally {
+    handle.closeSync();
   }
   return names;
 }

@@ -11,7 +11,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { ExecError, type Env } from '@mailfront/core';
 import { accountEnvironment, type CvmAccount, type CvmClient } from '@mailfront/cvm';
-import { saslMechanismsFromEnv } from '@mailfront/sasl';
 import { AuthStage } from './auth-stage.js';
 import { maildirLimits, maildirTimeouts, type AuthConfig } from './config.js';
 import type { Pop3Connection } from './connection.js';
@@ -57,7 +56,7 @@ export async function runSingle(connection: Pop3Connection, config: AuthConfig, 
   if (outcome.kind === 'exit') return outcome.code;
   if (!become(connection, outcome.account, actions, false)) return 1;
   connection.startSession(maildirTimeouts(env));
-  return serveMaildir(connection, mailboxOf(outcome.account, defaultMaildir), maildirLimits(env), saslMechanismsFromEnv(env).map((m) => m.name));
+  return serveMaildir(connection, mailboxOf(outcome.account, defaultMaildir), maildirLimits(env));
 }
 
 export async function runAuth(connection: Pop3Connection, config: AuthConfig, cvm: string, program: string[], env: Env, actions: ProcessActions): Promise<number> {
@@ -75,5 +74,5 @@ export async function runAuth(connection: Pop3Connection, config: AuthConfig, cv
 }
 
 export async function runMaildir(connection: Pop3Connection, path: string, env: Env): Promise<number> {
-  return serveMaildir(connection, resolve(path), maildirLimits(env), saslMechanismsFromEnv(env).map((m) => m.name));
+  return serveMaildir(connection, resolve(path), maildirLimits(env));
 }

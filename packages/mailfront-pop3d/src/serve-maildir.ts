@@ -20,7 +20,7 @@ function isUsableDirectory(path: string): boolean {
 }
 
 /** Serves the Maildir at `path`; resolves with the exit status (0, as pop3front-maildir, even after an error reply). */
-export async function serveMaildir(connection: Pop3Connection, path: string, limits: MaildirLimits, saslMechanisms: readonly string[]): Promise<number> {
+export async function serveMaildir(connection: Pop3Connection, path: string, limits: MaildirLimits): Promise<number> {
   if (!isUsableDirectory(path)) {
     connection.log.warn(`unable to use ${path} as a maildir`);
     connection.reply(NO_CHDIR);
@@ -35,6 +35,6 @@ export async function serveMaildir(connection: Pop3Connection, path: string, lim
     return 0;
   }
   connection.reply(OK);
-  await new MaildirSession(connection, path, messages, saslMechanisms).run();
+  await new MaildirSession(connection, path, messages).run();
   return 0;
 }
