@@ -73,7 +73,7 @@ t.test('MAILBOX, errors, limits, CAPA with SASL', async (t) => {
   chmodSync(join(dir, 'new'), 0o755);
   t.ok(noAccess.out.startsWith('-ERR'), 'a directory without cur/new');
   const limited = await session(['maildir', dir], 'STAT\r\n', { MAX_NEW_MESSAGES: '1' });
-  t.equal(lines(limited.out)[1], '+OK 2 94');
+  t.match(lines(limited.out)[1], /^\+OK 2 (94|52)$/, 'one of new/ (in directory order) and the one of cur/');
   const total = await session(['maildir', dir], 'STAT\r\n', { MAX_MESSAGES: '1', MAX_CUR_MESSAGES: '5' });
   t.equal(lines(total.out)[1], '+OK 1 25');
   const capa = await session(['maildir', dir], 'CAPA\r\nCAPA x\r\n', { CVM_SASL_PLAIN: 'x', CVM_SASL_CRAM_MD5: 'y' });
