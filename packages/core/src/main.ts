@@ -19,6 +19,12 @@ export type Main = (argv: string[], env: Env, io: Io) => Promise<number>;
 /** Exit status for a temporary failure, the djb convention. */
 export const EXIT_TEMPORARY = 111;
 
+/**
+ * How long the last bytes may take to leave before we exit anyway: a peer
+ * that stopped reading must not keep a finished process alive for ever.
+ */
+export const FINAL_FLUSH_LIMIT_MS = 60_000;
+
 /** Resolves once everything written to the stream so far has been handed to the kernel. */
 export function drained(stream: Writable): Promise<void> {
   if (stream.destroyed || stream.writableEnded) return Promise.resolve();
@@ -46,7 +52,8 @@ export function runMain(program: string, main: Main): void {
   process.stdout.on('error', () => {});
   process.stderr.on('error', () => {});
   const finish = async (code: number) => {
-    await Promise.all([drained(process.stdout), drained(process.stderr)]);
+    const limit = new Promise<void>((resolve) => setTimeout(resolve, FINAL_FLUSH_LIMIT_MS).unref());
+    await Promise.race([Promise.all([drained(process.stdout), drained(process.stderr)]), limit]);
     process.exit(code);
   };
   main(process.argv.slice(2), process.env, processIo()).then(finish, (e: unknown) => {

@@ -104,6 +104,6 @@ export async function runReceiver<C>(
     await engine.close().catch((e: Error) => log.warn(`cleaning up: ${e.message}`));
   }
   log.info(`bytes in: ${input.bytesIn} bytes out: ${output.bytesOut}`);
-  await output.flush();
+  // The final flush and exit are runMain's, which gives up on a client that stopped reading.
   return status;
 }
