@@ -7,6 +7,7 @@ import { accept, acceptRecipient, acceptSender } from './plugins/accept.js';
 import { addReceived } from './plugins/add-received.js';
 import { checkFqdnPlugin } from './plugins/check-fqdn.js';
 import { counters } from './plugins/counters.js';
+import { cvmAuthenticate } from './plugins/cvm-authenticate.js';
 import { cvmValidate } from './plugins/cvm-validate.js';
 import { forceFile } from './plugins/force-file.js';
 import { mailrules } from './plugins/mailrules/index.js';
@@ -32,6 +33,7 @@ export const BUILTIN_PLUGINS: ReadonlyMap<string, PluginModule> = byName([
   addReceived,
   checkFqdnPlugin,
   counters,
+  cvmAuthenticate,
   cvmValidate,
   forceFile,
   mailrules,

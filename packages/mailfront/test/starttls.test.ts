@@ -122,3 +122,18 @@ t.test('a bad TLS setting stops start-up', async (t) => {
   const immediate = await dialog(['echo'], 'QUIT\r\n', { ...CLIENT, TLS_IMMEDIATE: '1' });
   t.equal(immediate.status, 1, 'TLS_IMMEDIATE without a certificate cannot serve');
 });
+
+t.test('AUTH_REQUIRES_TLS: AUTH appears only after STARTTLS', async (t) => {
+  const s = session({ ...TLS_ENV, CVM_SASL_PLAIN: 'cvm-local:/nonexistent.sock', AUTH_REQUIRES_TLS: '1' }, ['echo', 'cvm-authenticate']);
+  await s.plain.reply();
+  s.stdin.write('EHLO before\r\n');
+  const before = await s.plain.reply();
+  t.notOk(before.some((l) => l.includes('AUTH')), 'no AUTH in plaintext');
+  s.stdin.write('STARTTLS\r\n');
+  t.same(await s.plain.reply(), ['220 2.0.0 Ready to start TLS']);
+  const { secure, lines } = s.startTls();
+  secure.write('EHLO after\r\nQUIT\r\n');
+  t.ok((await lines.reply()).includes('250-AUTH LOGIN PLAIN'), 'AUTH offered under TLS');
+  t.same(await lines.reply(), ['221 2.0.0 Good bye.']);
+  t.equal(await s.status, 0);
+});

@@ -161,7 +161,9 @@ export class SmtpConnection {
 
   /** An unknown verb: 500, and after MAXNOTIMPL of them in a row, the end. */
   notImplemented(verb: string, argument: string): Next {
-    this.log.info(`${verb} ${argument}`);
+    // An AUTH line carries credentials (AUTH PLAIN base64): log the mechanism only.
+    const shown = verb === 'AUTH' && argument.includes(' ') ? `${argument.slice(0, argument.indexOf(' '))} [hidden]` : argument;
+    this.log.info(`${verb} ${shown}`);
     const max = this.config.maxNotImplemented;
     if (max > 0 && ++this.#notImplemented > max) {
       this.reply(TOO_MANY_UNIMPLEMENTED);
