@@ -11,7 +11,7 @@
  * the sender and each recipient as they are read, until the first error;
  * the remaining recipients are still read and logged. One answer.
  */
-import { LimitedSource, NetstringError, readNetstringEnd, readNetstringLength, TimeoutError, type ByteSource, type Reply } from '@mailfront/core';
+import { LimitedSource, NetstringError, readNetstringEnd, readNetstringLength, type ByteSource, type Reply } from '@mailfront/core';
 import { isErrorResponse, type Response } from '../../engine/response.js';
 import { describeAddress, readAddress } from '../qmtp/address.js';
 import { streamBody } from '../qmtp/body.js';
@@ -36,18 +36,6 @@ const COMMA = 0x2c;
 
 const errorOf = (r: Response | undefined) => (isErrorResponse(r) ? r : undefined);
 
-/** The wrapper's length, or null when the client sent nothing (or went quiet) before it. */
-async function wrapperLength(link: NetstringLink, max: number): Promise<number | null> {
-  try {
-    return await readNetstringLength(link.input, max, link.timeout());
-  } catch (e) {
-    if (e instanceof TimeoutError) return null;
-    if (!(e instanceof NetstringError)) throw e;
-    if (e.problem === 'eof') return null;
-    throw new ProtocolDie(e.problem === 'format' ? INVALID_WRAPPER : LENGTH_TOO_LONG);
-  }
-}
-
 /** The next byte without taking it; null at the end of the input. */
 async function peekByte(source: ByteSource, timeoutMs: number): Promise<number> {
   for (;;) {
@@ -61,7 +49,7 @@ async function peekByte(source: ByteSource, timeoutMs: number): Promise<number> 
 
 /** Reads the package and runs the hooks; resolves with the answer, or null if there was no package. */
 export async function receiveQmqpPackage(link: NetstringLink, config: QmqpConfig): Promise<Reply | null> {
-  const length = await wrapperLength(link, config.maxPackage);
+  const length = await link.openingLength(config.maxPackage, INVALID_WRAPPER, LENGTH_TOO_LONG);
   if (length === null) return null;
   const { engine, input } = link;
   const pkg = new LimitedSource(input, length);

@@ -4,30 +4,17 @@
  * (even part-way through the next length) ends the session normally; a
  * framing error or input cut short inside a package is a die.
  */
-import { NetstringError, readNetstringLength, TimeoutError } from '@mailfront/core';
 import type { ProtocolRun } from '../protocol.js';
 import type { QmtpConfig } from './config.js';
 import { NetstringLink, ProtocolDie } from './link.js';
 import { receivePackage } from './package.js';
 import { EOF_SENDING, EXIT_DIE, INVALID_BODY, LENGTH_TOO_LONG } from './replies.js';
 
-/** The length of the next message netstring, or null when the session is over. */
-async function nextLength(link: NetstringLink, max: number): Promise<number | null> {
-  try {
-    return await readNetstringLength(link.input, max, link.timeout());
-  } catch (e) {
-    if (e instanceof TimeoutError) return null;
-    if (!(e instanceof NetstringError)) throw e;
-    if (e.problem === 'eof') return null;
-    throw new ProtocolDie(e.problem === 'format' ? INVALID_BODY : LENGTH_TOO_LONG);
-  }
-}
-
 export async function runQmtp(run: ProtocolRun, config: QmtpConfig): Promise<number> {
   const link = new NetstringLink({ ...run, ...config });
   try {
     for (;;) {
-      const length = await nextLength(link, config.maxMessage);
+      const length = await link.openingLength(config.maxMessage, INVALID_BODY, LENGTH_TOO_LONG);
       // An answer that could not be sent: the client went away or stopped reading.
       if (link.output.failed) {
         link.log.info(EOF_SENDING);

@@ -7,7 +7,7 @@
  * session (SESSION_TIMEOUT). A read that times out counts as the end of
  * input at that point, as in mailfront.
  */
-import { NetstringError, TimeoutError, type ByteInput, type LimitedSource, type Output, type Reply } from '@mailfront/core';
+import { NetstringError, readNetstringLength, TimeoutError, type ByteInput, type LimitedSource, type Output, type Reply } from '@mailfront/core';
 import type { Engine } from '../../engine/engine.js';
 import { ACCEPTED_MESSAGE, INTERNAL_ERROR, type HookResult, type Response } from '../../engine/response.js';
 import { DIE_CODE, EXIT_DIE, frameDie, frameResponse } from './replies.js';
@@ -85,6 +85,22 @@ export class NetstringLink {
         throw new ProtocolDie(frame && frame.source.remaining === 0 ? frame.exhausted : texts.eof);
       }
       throw new ProtocolDie(e.problem === 'format' ? texts.format : texts.tooLong);
+    }
+  }
+
+  /**
+   * The length that opens a package (QMTP's message, QMQP's wrapper), or
+   * null when the session is over: the client sent nothing more, or went
+   * quiet, before it. A bad length is the die `format` (or the length die).
+   */
+  async openingLength(max: number, format: string, tooLong: string): Promise<number | null> {
+    try {
+      return await readNetstringLength(this.input, max, this.timeout());
+    } catch (e) {
+      if (e instanceof TimeoutError) return null;
+      if (!(e instanceof NetstringError)) throw e;
+      if (e.problem === 'eof') return null;
+      throw new ProtocolDie(e.problem === 'format' ? format : tooLong);
     }
   }
 
