@@ -1,7 +1,7 @@
 /**
  * The AUTHORIZATION state: USER/PASS and AUTH (SASL through
- * @mailfront/sasl), CAPA and QUIT, with pop3front-auth's replies and limits
- * (reference §7.2). It ends with an authenticated account or an exit
+ * @mailfront/sasl), CAPA, STLS and QUIT, with pop3front-auth's replies and
+ * limits (reference §7.2). It ends with an authenticated account or an exit
  * status; what happens next (serve the Maildir, or exec a program) is the
  * caller's business.
  */
@@ -10,12 +10,20 @@ import { createCvmClient, CvmCode, type CvmAccount, type CvmClient } from '@mail
 import { authenticationEnv, parseAuthArgument, SaslServer } from '@mailfront/sasl';
 import type { AuthConfig } from './config.js';
 import type { Command, Pop3Connection } from './connection.js';
-import { AUTH_FAILED, CAPABILITIES, INTERNAL_ERROR, OK, SEND_USER_FIRST, SYNTAX_ERROR, TOO_MANY_USER, UNIMPLEMENTED } from './replies.js';
+import { AUTH_FAILED, INTERNAL_ERROR, OK, SEND_USER_FIRST, SYNTAX_ERROR, TLS_REQUIRED, TOO_MANY_USER, UNIMPLEMENTED } from './replies.js';
+import { authorizationCapabilities, mayAuthenticate, stls } from './stls.js';
 
 export type AuthOutcome = { kind: 'authenticated'; account: CvmAccount } | { kind: 'exit'; code: number };
 
-/** A failed attempt, and whether the limit of failures is now reached. */
-type Attempt = CvmAccount | 'failed' | 'exit';
+/**
+ * What a command came to: an account, a failed attempt (counted), the end
+ * of the session ('exit', status 0), or a connection that can no longer be
+ * used ('broken', status 1: a failed TLS handshake).
+ */
+type Attempt = CvmAccount | 'failed' | 'exit' | 'broken';
+
+/** Commands that carry credentials, refused before TLS under AUTH_REQUIRES_TLS. */
+const CREDENTIAL_COMMANDS = new Set(['AUTH', 'USER', 'PASS']);
 
 export class AuthStage {
   readonly sasl: SaslServer;
@@ -41,7 +49,7 @@ export class AuthStage {
       const command = await this.connection.readCommand();
       if (command === 'eof' || command === 'timeout') return { kind: 'exit', code: 0 };
       const result = await this.#dispatch(command);
-      if (result === 'exit') return { kind: 'exit', code: 0 };
+      if (result === 'exit' || result === 'broken') return { kind: 'exit', code: result === 'exit' ? 0 : 1 };
       if (result !== undefined && result !== 'failed') return { kind: 'authenticated', account: result };
       if (result === 'failed' && this.config.maxAuthFailures > 0 && ++this.#failures >= this.config.maxAuthFailures) {
         return { kind: 'exit', code: 0 };
@@ -51,12 +59,21 @@ export class AuthStage {
 
   async #dispatch({ verb, argument }: Command): Promise<Attempt | undefined> {
     const c = this.connection;
+    const tls = this.config.tls;
+    if (CREDENTIAL_COMMANDS.has(verb) && !mayAuthenticate(c, tls)) return void c.reply(TLS_REQUIRED);
     switch (verb) {
       case 'CAPA':
         if (argument !== '') return void c.reply(SYNTAX_ERROR);
         c.reply(OK);
-        await c.write(Buffer.from([...this.#saslLine(), ...CAPABILITIES, '.'].map((l) => l + '\r\n').join('')));
+        await c.write(Buffer.from([...authorizationCapabilities(c, tls, this.#saslLine()), '.'].map((l) => l + '\r\n').join('')));
         return undefined;
+      case 'STLS': {
+        const outcome = await stls(c, tls, argument);
+        if (outcome === 'broken') return 'broken';
+        // RFC 2595 §4: forget what the client said before the handshake.
+        if (outcome === 'started') this.#user = undefined;
+        return undefined;
+      }
       case 'AUTH':
         return this.#auth(argument);
       case 'USER':

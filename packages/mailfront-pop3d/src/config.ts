@@ -6,11 +6,16 @@
  *   SESSION_TIMEOUT, AUTH_SESSION_TIMEOUT  the whole session (s; default 86400)
  *   MAXUSERCMD, MAXAUTHFAIL             limits of the authentication stage (0 = none)
  *   MAX_MESSAGES, MAX_CUR_MESSAGES, MAX_NEW_MESSAGES  how many messages a session sees
+ *   TLS_CERTFILE, TLS_KEYFILE, TLS_DH_PARAMS  TLS (STLS), as mailfront-smtpd
+ *   TLS_IMMEDIATE                       TLS from the first byte (POP3S, port 995)
+ *   AUTH_REQUIRES_TLS                   no USER, PASS or AUTH before TLS
  *
  * The authentication stage prefers the AUTH_ variants, as pop3front-auth
  * does; the mailbox stage reads the plain ones, as pop3front-maildir does.
+ * The TLS variables belong to the authentication stage only: the `maildir`
+ * mode runs after it, over whatever the connection already is.
  */
-import { envDuration, envInteger, ucspiFromEnv, type Env } from '@mailfront/core';
+import { ConfigError, envDuration, envInteger, tlsSettingsFromEnv, ucspiFromEnv, type Env, type TlsSettings } from '@mailfront/core';
 
 const DEFAULT_IDLE_MS = 1_200_000;
 /** mailfront documents 86400 s but never applies it (reference §1.9); we do. */
@@ -28,12 +33,50 @@ export interface AuthConfig extends Timeouts {
   maxAuthFailures: number;
   /** The DOMAIN credential: ${PROTO}LOCALHOST, or `unknown`. */
   domain: string;
+  tls: TlsConfig;
 }
 
 export interface MaildirLimits {
   maxMessages: number;
   maxCur: number;
   maxNew: number;
+}
+
+export interface TlsConfig {
+  /** undefined: TLS off (no TLS_CERTFILE). */
+  settings: TlsSettings | undefined;
+  /** TLS_IMMEDIATE: the handshake comes before the greeting. */
+  immediate: boolean;
+  /** AUTH_REQUIRES_TLS: authentication commands only once TLS is up. */
+  authRequiresTls: boolean;
+}
+
+/** Set to anything but 0, as mailfront-smtpd reads TLS_IMMEDIATE. */
+function envFlag(env: Env, name: string): boolean {
+  return env[name] !== undefined && env[name] !== '0';
+}
+
+/** Whether the client expects TLS from its first byte (then a plaintext error reply is noise to it). */
+export function wantsImmediateTls(env: Env): boolean {
+  return envFlag(env, 'TLS_IMMEDIATE');
+}
+
+/**
+ * The TLS settings, checked at start-up: unreadable files, and the two
+ * switches without a certificate (no client could then connect, or log in,
+ * at all), are a ConfigError rather than a server that quietly fails every
+ * session.
+ */
+export function tlsConfig(env: Env): TlsConfig {
+  const settings = tlsSettingsFromEnv(env);
+  const immediate = wantsImmediateTls(env);
+  const authRequiresTls = envFlag(env, 'AUTH_REQUIRES_TLS');
+  if (settings === undefined) {
+    for (const name of ['TLS_IMMEDIATE', 'AUTH_REQUIRES_TLS'] as const) {
+      if (envFlag(env, name)) throw new ConfigError(name, env[name]!, 'usable without TLS_CERTFILE');
+    }
+  }
+  return { settings, immediate, authRequiresTls };
 }
 
 function timeouts(env: Env, idle: string, session: string): Timeouts {
@@ -51,6 +94,7 @@ export function authConfig(env: Env): AuthConfig {
     maxUserCommands: envInteger(env, 'MAXUSERCMD', 0),
     maxAuthFailures: envInteger(env, 'MAXAUTHFAIL', 0),
     domain: ucspiFromEnv(env).localHost ?? 'unknown',
+    tls: tlsConfig(env),
   };
 }
 

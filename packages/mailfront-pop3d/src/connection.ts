@@ -7,9 +7,14 @@
  * Commands are read one at a time and answered before the next is read:
  * replies to pipelined commands come back in order and nothing a client
  * sends ahead is lost.
+ *
+ * The connection can move onto TLS (STLS, TLS_IMMEDIATE); from then on
+ * every read and write, and the wait for a slow client, go through the TLS
+ * layer.
  */
-import type { Writable } from 'node:stream';
-import { readLine, TimeoutError, type ByteInput, type Logger, type Output } from '@mailfront/core';
+import type { Readable, Writable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { readLine, startTls, TimeoutError, type ByteInput, type Logger, type Output, type TlsSettings } from '@mailfront/core';
 import { MAX_LINE, type Timeouts } from './config.js';
 import { LINE_TOO_LONG, TIMED_OUT } from './replies.js';
 
@@ -29,18 +34,60 @@ const SECRET_ARGUMENT: Record<string, (argument: string) => string> = {
   AUTH: (argument) => argument.replace(/ .*/, ' XXXXXXXX'),
 };
 
+/** The two halves of the connection tcpserver or tcpsvd handed us. */
+export interface Wire {
+  stdin: Readable;
+  stdout: Writable;
+}
+
 export class Pop3Connection {
   #deadline = 0;
   #timeouts: Timeouts = { idleMs: 0, sessionMs: 0 };
+  /** Where bytes go now, and whose 'drain' a slow client makes us wait for. */
+  #stream: Writable;
+  #tls: TLSSocket | undefined;
 
   constructor(
     readonly input: ByteInput,
     readonly output: Output,
-    private readonly stream: Writable,
+    private readonly wire: Wire,
     readonly log: Logger,
     timeouts: Timeouts,
   ) {
+    this.#stream = wire.stdout;
     this.startSession(timeouts);
+  }
+
+  /** The TLS layer once the session is encrypted. */
+  get tls(): TLSSocket | undefined {
+    return this.#tls;
+  }
+
+  /**
+   * Moves the session onto TLS: after the `+OK` to STLS, or before the
+   * greeting (`implicit`, POP3S). Bytes the client sent ahead of an STLS
+   * handshake are dropped by startTls, never executed. They are counted
+   * here, before the handshake, so that an injection attempt is logged
+   * even when the handshake then fails (startTls reports its count only on
+   * success). Returns false when the handshake failed: the connection is
+   * then unusable.
+   */
+  async startTls(settings: TlsSettings, implicit = false): Promise<boolean> {
+    const ahead = implicit ? 0 : this.input.pending;
+    if (ahead > 0) this.log.warn(`discarded ${ahead} bytes sent before the TLS handshake`);
+    try {
+      const { socket } = await startTls(this.input, this.output, this.wire.stdin, this.wire.stdout, settings, {
+        timeoutMs: this.#waitMs(),
+        implicit,
+      });
+      this.#stream = socket;
+      this.#tls = socket;
+      this.log.info(`TLS ${socket.getProtocol()} ${socket.getCipher().name}`);
+      return true;
+    } catch (e) {
+      this.log.info(`TLS handshake failed: ${(e as Error).message}`);
+      return false;
+    }
   }
 
   /** Starts the session clock (again: the mailbox stage has its own limits). */
@@ -99,7 +146,7 @@ export class Pop3Connection {
   }
 
   #drained(): Promise<void> {
-    const stream = this.stream;
+    const stream = this.#stream;
     return new Promise((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
@@ -120,5 +167,22 @@ export class Pop3Connection {
   /** Waits until every byte written so far has left (before exit or exec). */
   flush(): Promise<void> {
     return this.output.flush();
+  }
+
+  /**
+   * The end of the session: the last bytes, then on TLS a close_notify, so
+   * the client sees a clean end rather than a truncation. A client that
+   * stopped reading does not hold us longer than the idle timeout.
+   */
+  async close(): Promise<void> {
+    await this.flush();
+    const socket = this.#tls;
+    if (socket === undefined || socket.destroyed) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => socket.end(resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#waitMs()))),
+    ]);
+    clearTimeout(timer);
   }
 }

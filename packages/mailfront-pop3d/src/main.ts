@@ -8,9 +8,10 @@
  */
 import { ByteInput, ConfigError, createLogger, execProgram, Output, parseCli, type Env, type Io, type Logger } from '@mailfront/core';
 import pkg from '../package.json' with { type: 'json' };
-import { authConfig, maildirTimeouts } from './config.js';
+import { authConfig, maildirTimeouts, wantsImmediateTls, type AuthConfig } from './config.js';
 import { Pop3Connection } from './connection.js';
 import { runAuth, runMaildir, runSingle, type ProcessActions } from './modes.js';
+import { relayProgram } from './relay.js';
 import { becomeUser } from './privileges.js';
 import { CONFIG_ERROR } from './replies.js';
 
@@ -28,10 +29,13 @@ their Maildir: the CVM's MAILBOX fact, else DEFAULT-MAILDIR (default
 ./Maildir/) relative to their home directory.
 
 "auth" and "maildir" run one half each, as pop3front-auth and
-pop3front-maildir do. Environment: TIMEOUT, SESSION_TIMEOUT, AUTH_TIMEOUT,
-AUTH_SESSION_TIMEOUT, MAXUSERCMD, MAXAUTHFAIL, MAILBOX, MAX_MESSAGES,
-MAX_CUR_MESSAGES, MAX_NEW_MESSAGES. See the mailfront-pop3d page in the
-mailfront-ts docs.`,
+pop3front-maildir do. With TLS_CERTFILE the server offers STLS;
+TLS_IMMEDIATE=1 speaks TLS from the first byte (POP3S, port 995), and
+AUTH_REQUIRES_TLS=1 refuses USER, PASS and AUTH until TLS is up.
+Environment: TIMEOUT, SESSION_TIMEOUT, AUTH_TIMEOUT, AUTH_SESSION_TIMEOUT,
+MAXUSERCMD, MAXAUTHFAIL, MAILBOX, MAX_MESSAGES, MAX_CUR_MESSAGES,
+MAX_NEW_MESSAGES, TLS_CERTFILE, TLS_KEYFILE, TLS_DH_PARAMS, TLS_IMMEDIATE,
+AUTH_REQUIRES_TLS. See the mailfront-pop3d page in the mailfront-ts docs.`,
   minArgs: 1,
 };
 
@@ -39,6 +43,7 @@ export const DEFAULT_ACTIONS: ProcessActions = {
   becomeUser: (account) => becomeUser(account),
   chdir: (directory) => process.chdir(directory),
   exec: (argv, env, beforeExec) => execProgram(argv, env, { beforeExec }),
+  relay: (argv, env, connection) => relayProgram(argv, env, connection),
 };
 
 export function main(argv: string[], env: Env, io: Io): Promise<number> {
@@ -64,26 +69,28 @@ export async function runPop3d(argv: string[], env: Env, io: Io, actions: Proces
   }
   const output = new Output(io.stdout);
   let connection: Pop3Connection;
-  let config;
+  // The maildir mode runs after authentication: the TLS and AUTH_ settings are not its business.
+  let config: AuthConfig | undefined;
   try {
-    config = authConfig(env);
-    connection = new Pop3Connection(new ByteInput(io.stdin), output, io.stdout, log, first === 'maildir' ? maildirTimeouts(env) : config);
+    config = first === 'maildir' ? undefined : authConfig(env);
+    connection = new Pop3Connection(new ByteInput(io.stdin), output, io, log, config ?? maildirTimeouts(env));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     log.fatal(e.message);
-    output.write(`${CONFIG_ERROR}\r\n`);
+    // A POP3S client waits for a TLS handshake: plaintext would only garble its error message.
+    if (first === 'maildir' || !wantsImmediateTls(env)) output.write(`${CONFIG_ERROR}\r\n`);
     await output.flush();
     return 111;
   }
   let code: number;
-  if (first === 'auth') code = await runAuth(connection, config, rest[0]!, rest.slice(1), env, actions);
-  else if (first === 'maildir') code = await runMaildir(connection, env.MAILBOX || rest[0]!, env);
+  if (config === undefined) code = await runMaildir(connection, env.MAILBOX || rest[0]!, env);
+  else if (first === 'auth') code = await runAuth(connection, config, rest[0]!, rest.slice(1), env, actions);
   else code = await runSingle(connection, config, first, rest[0], env, actions);
   return finish(connection, log, code);
 }
 
 async function finish(connection: Pop3Connection, log: Logger, code: number): Promise<number> {
-  await connection.flush();
+  await connection.close();
   log.info(`bytes in: ${connection.input.bytesIn} bytes out: ${connection.output.bytesOut}`);
   return code;
 }

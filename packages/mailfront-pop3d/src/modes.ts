@@ -4,14 +4,15 @@
  *   CVM [DEFAULT-MAILDIR]        authenticate, become the user, serve the
  *                                Maildir, all in one process
  *   auth CVM PROGRAM [ARGS...]   pop3front-auth: authenticate, export the
- *                                CVM environment, exec PROGRAM
+ *                                CVM environment, exec PROGRAM (on TLS:
+ *                                run it behind our TLS layer)
  *   maildir [DEFAULT-MAILDIR]    pop3front-maildir: serve $MAILBOX or the
  *                                argument
  */
 import { isAbsolute, resolve } from 'node:path';
 import { ExecError, type Env } from '@mailfront/core';
 import { accountEnvironment, type CvmAccount, type CvmClient } from '@mailfront/cvm';
-import { AuthStage } from './auth-stage.js';
+import { AuthStage, type AuthOutcome } from './auth-stage.js';
 import { maildirLimits, maildirTimeouts, type AuthConfig } from './config.js';
 import type { Pop3Connection } from './connection.js';
 import { EXEC_FAILED, INTERNAL_ERROR, OK } from './replies.js';
@@ -22,13 +23,18 @@ export interface ProcessActions {
   becomeUser(account: CvmAccount): void;
   chdir(directory: string): void;
   exec(argv: string[], env: Env, beforeExec: () => Promise<void>): Promise<number>;
+  /** `auth` mode on TLS: PROGRAM runs behind our TLS layer (relay.ts). */
+  relay(argv: string[], env: Env, connection: Pop3Connection): Promise<number>;
   createClient?: (cvm: string) => CvmClient;
 }
 
 /** The default Maildir of a user without a MAILBOX fact or argument. */
 export const DEFAULT_MAILDIR = './Maildir/';
 
-async function authenticate(connection: Pop3Connection, config: AuthConfig, cvm: string, env: Env, actions: ProcessActions) {
+async function authenticate(connection: Pop3Connection, config: AuthConfig, cvm: string, env: Env, actions: ProcessActions): Promise<AuthOutcome> {
+  const { settings, immediate } = config.tls;
+  // POP3S (port 995): the handshake comes first, the greeting is encrypted.
+  if (immediate && !(await connection.startTls(settings!, true))) return { kind: 'exit', code: 1 };
   connection.reply(OK);
   return new AuthStage(connection, config, cvm, env, actions.createClient).run();
 }
@@ -63,8 +69,10 @@ export async function runAuth(connection: Pop3Connection, config: AuthConfig, cv
   const outcome = await authenticate(connection, config, cvm, env, actions);
   if (outcome.kind === 'exit') return outcome.code;
   if (!become(connection, outcome.account, actions, true)) return 1;
+  const programEnv = { ...env, ...accountEnvironment(outcome.account) };
   try {
-    return await actions.exec(program, { ...env, ...accountEnvironment(outcome.account) }, () => connection.flush());
+    if (connection.tls !== undefined) return await actions.relay(program, programEnv, connection);
+    return await actions.exec(program, programEnv, () => connection.flush());
   } catch (e) {
     if (!(e instanceof ExecError)) throw e;
     connection.log.warn(e.message);

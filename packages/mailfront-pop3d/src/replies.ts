@@ -18,6 +18,10 @@ export const AUTH_FAILED = '-ERR Authentication failed';
 export const TOO_MANY_USER = '-ERR Too many USER commands issued';
 export const EXEC_FAILED = '-ERR Could not execute second stage';
 
+// TLS (RFC 2595): the go-ahead is the RFC's example text.
+export const BEGIN_TLS = '+OK Begin TLS negotiation';
+export const TLS_REQUIRED = '-ERR Authentication requires TLS: send STLS first';
+
 // Maildir
 export const NO_CHDIR = '-ERR Could not chdir to maildir';
 export const NO_ACCESS = '-ERR Could not access maildir';

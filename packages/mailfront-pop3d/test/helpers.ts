@@ -5,6 +5,7 @@ import { Cred, type CvmClient, type CvmCredential, type CvmResult } from '@mailf
 import { scratchDir, type Teardown } from '@mailfront/testkit';
 import { runPop3d } from '../src/main.js';
 import type { ProcessActions } from '../src/modes.js';
+import { relayProgram } from '../src/relay.js';
 
 export function collector() {
   const chunks: Buffer[] = [];
@@ -47,13 +48,12 @@ export interface Session {
   out: string;
   err: string;
   code: number;
-  actions: { became: string[]; chdir: string[]; exec: Array<{ argv: string[]; env: Record<string, string | undefined> }> };
+  actions: { became: string[]; chdir: string[]; exec: Array<{ argv: string[]; env: Record<string, string | undefined> }>; relayed: string[][] };
 }
 
-export async function session(argv: string[], input: string | Buffer | Buffer[], env: Record<string, string> = {}, cvm?: CvmClient, execResult: number | Error = 0): Promise<Session> {
-  const out = collector();
-  const err = collector();
-  const record: Session['actions'] = { became: [], chdir: [], exec: [] };
+/** Process actions that record what they would do, with the real relay. */
+export function fakeActions(cvm?: CvmClient, execResult: number | Error = 0, stderr?: Writable): { actions: ProcessActions; record: Session['actions'] } {
+  const record: Session['actions'] = { became: [], chdir: [], exec: [], relayed: [] };
   const actions: ProcessActions = {
     becomeUser: (a) => {
       if (a.username === 'nobody-allowed') throw new Error('EPERM');
@@ -66,8 +66,20 @@ export async function session(argv: string[], input: string | Buffer | Buffer[],
       if (execResult instanceof Error) throw execResult;
       return execResult;
     },
+    // The real relay: it starts PROGRAM, which tests choose to be harmless.
+    relay: (argv, env, connection) => {
+      record.relayed.push(argv);
+      return relayProgram(argv, env, connection, stderr);
+    },
     ...(cvm ? { createClient: () => cvm } : {}),
   };
+  return { actions, record };
+}
+
+export async function session(argv: string[], input: string | Buffer | Buffer[], env: Record<string, string> = {}, cvm?: CvmClient, execResult: number | Error = 0): Promise<Session> {
+  const out = collector();
+  const err = collector();
+  const { actions, record } = fakeActions(cvm, execResult, err.stream);
   const stdin = Readable.from(Array.isArray(input) ? input : [Buffer.from(input)]);
   const code = await runPop3d(argv, env, { stdin, stdout: out.stream, stderr: err.stream }, actions);
   return { out: out.text(), err: err.text(), code, actions: record };

@@ -30,6 +30,7 @@ t.test('names: order, uid, size, flags', async (t) => {
 t.test('timeouts and their variables', async (t) => {
   t.same(authConfig({ TIMEOUT: '5', AUTH_TIMEOUT: '7', SESSION_TIMEOUT: '9', AUTH_SESSION_TIMEOUT: '11', PROTO: 'X', XLOCALHOST: 'h' }), {
     idleMs: 7000, sessionMs: 11000, maxUserCommands: 0, maxAuthFailures: 0, domain: 'h',
+    tls: { settings: undefined, immediate: false, authRequiresTls: false },
   });
   t.same(maildirTimeouts({ TIMEOUT: '0', AUTH_TIMEOUT: '7' }), { idleMs: 1_200_000, sessionMs: 86_400_000 });
   const idle = new PassThrough();
@@ -38,7 +39,7 @@ t.test('timeouts and their variables', async (t) => {
   const out = collector();
   const err = collector();
   const { runPop3d } = await import('../src/main.js');
-  const actions = { becomeUser() {}, chdir() {}, exec: async () => 0 };
+  const actions = { becomeUser() {}, chdir() {}, exec: async () => 0, relay: async () => 0 };
   const code = await runPop3d(['cvm'], { AUTH_TIMEOUT: '50ms' }, { stdin: idle, stdout: out.stream, stderr: err.stream }, actions);
   t.equal(code, 0);
   t.same(lines(out.text()), ['+OK ', '-ERR Connection timed out']);
@@ -57,7 +58,7 @@ t.test('a slow client holds back the writer', async (t) => {
       release = cb;
     },
   });
-  const connection = new Pop3Connection(new ByteInput(new PassThrough()), new Output(slow), slow, createLogger('x', new PassThrough()), { idleMs: 1000, sessionMs: 60_000 });
+  const connection = new Pop3Connection(new ByteInput(new PassThrough()), new Output(slow), { stdin: new PassThrough(), stdout: slow }, createLogger('x', new PassThrough()), { idleMs: 1000, sessionMs: 60_000 });
   let written = false;
   const pending = connection.write(Buffer.alloc(100)).then(() => (written = true));
   await new Promise((r) => setImmediate(r));
@@ -66,7 +67,7 @@ t.test('a slow client holds back the writer', async (t) => {
   await pending;
   t.ok(written);
   const stuck = new Writable({ highWaterMark: 1, write() {} });
-  const c2 = new Pop3Connection(new ByteInput(new PassThrough()), new Output(stuck), stuck, createLogger('x', new PassThrough()), { idleMs: 20, sessionMs: 60_000 });
+  const c2 = new Pop3Connection(new ByteInput(new PassThrough()), new Output(stuck), { stdin: new PassThrough(), stdout: stuck }, createLogger('x', new PassThrough()), { idleMs: 20, sessionMs: 60_000 });
   await t.rejects(c2.write(Buffer.alloc(10)), /timed out writing/);
 });
 
@@ -88,6 +89,9 @@ t.test('the real process actions', async (t) => {
   const { DEFAULT_ACTIONS } = await import('../src/main.js');
   DEFAULT_ACTIONS.chdir(process.cwd());
   await t.rejects(DEFAULT_ACTIONS.exec(['/nonexistent/program'], {}, async () => {}), /unable to run/);
+  const stdin = new PassThrough();
+  const plain = new Pop3Connection(new ByteInput(stdin), new Output(new PassThrough()), { stdin, stdout: new PassThrough() }, createLogger('x', new PassThrough()), { idleMs: 1000, sessionMs: 1000 });
+  await t.rejects(DEFAULT_ACTIONS.relay(['true'], {}, plain), /needs a TLS session/);
   const uid = process.getuid!();
   const gid = process.getgid!();
   // Becoming who we already are changes nothing (as root: the groups become [gid]).
