@@ -17,7 +17,6 @@ const CLIENT = {
   TCPREMOTEIP: '198.51.100.7',
   TCPREMOTEHOST: 'client.example.net',
 };
-const NO_SENDER = '550 5.1.0 Mail system is not configured to accept that sender';
 const NO_RCPT = '550 5.1.0 Mail system is not configured to accept that recipient';
 
 /** The reference's rules file (A.0); `$W` is the fixture directory. */
