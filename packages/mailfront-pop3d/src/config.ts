@@ -8,7 +8,7 @@
  *   MAX_MESSAGES, MAX_CUR_MESSAGES, MAX_NEW_MESSAGES  how many messages a session sees
  *   TLS_CERTFILE, TLS_KEYFILE, TLS_DH_PARAMS  TLS (STLS), as mailfront-smtpd
  *   TLS_IMMEDIATE                       TLS from the first byte (POP3S, port 995)
- *   AUTH_REQUIRES_TLS                   no USER, PASS or AUTH before TLS
+ *   AUTH_REQUIRES_TLS                   set (to anything): no USER, PASS or AUTH before TLS
  *
  * The authentication stage prefers the AUTH_ variants, as pop3front-auth
  * does; the mailbox stage reads the plain ones, as pop3front-maildir does.
@@ -51,14 +51,10 @@ export interface TlsConfig {
   authRequiresTls: boolean;
 }
 
-/** Set to anything but 0, as mailfront-smtpd reads TLS_IMMEDIATE. */
-function envFlag(env: Env, name: string): boolean {
-  return env[name] !== undefined && env[name] !== '0';
-}
-
 /** Whether the client expects TLS from its first byte (then a plaintext error reply is noise to it). */
 export function wantsImmediateTls(env: Env): boolean {
-  return envFlag(env, 'TLS_IMMEDIATE');
+  // Set to anything but 0, as mailfront-smtpd reads it.
+  return env.TLS_IMMEDIATE !== undefined && env.TLS_IMMEDIATE !== '0';
 }
 
 /**
@@ -70,12 +66,10 @@ export function wantsImmediateTls(env: Env): boolean {
 export function tlsConfig(env: Env): TlsConfig {
   const settings = tlsSettingsFromEnv(env);
   const immediate = wantsImmediateTls(env);
-  const authRequiresTls = envFlag(env, 'AUTH_REQUIRES_TLS');
-  if (settings === undefined) {
-    for (const name of ['TLS_IMMEDIATE', 'AUTH_REQUIRES_TLS'] as const) {
-      if (envFlag(env, name)) throw new ConfigError(name, env[name]!, 'usable without TLS_CERTFILE');
-    }
-  }
+  // Set, whatever its value, as mailfront's and mailfront-smtpd's cvm-authenticate read it.
+  const authRequiresTls = env.AUTH_REQUIRES_TLS !== undefined;
+  if (settings === undefined && immediate) throw new ConfigError('TLS_IMMEDIATE', env.TLS_IMMEDIATE!, 'usable without TLS_CERTFILE');
+  if (settings === undefined && authRequiresTls) throw new ConfigError('AUTH_REQUIRES_TLS', env.AUTH_REQUIRES_TLS!, 'usable without TLS_CERTFILE');
   return { settings, immediate, authRequiresTls };
 }
 

@@ -31,7 +31,7 @@ their Maildir: the CVM's MAILBOX fact, else DEFAULT-MAILDIR (default
 "auth" and "maildir" run one half each, as pop3front-auth and
 pop3front-maildir do. With TLS_CERTFILE the server offers STLS;
 TLS_IMMEDIATE=1 speaks TLS from the first byte (POP3S, port 995), and
-AUTH_REQUIRES_TLS=1 refuses USER, PASS and AUTH until TLS is up.
+AUTH_REQUIRES_TLS (set) refuses USER, PASS and AUTH until TLS is up.
 Environment: TIMEOUT, SESSION_TIMEOUT, AUTH_TIMEOUT, AUTH_SESSION_TIMEOUT,
 MAXUSERCMD, MAXAUTHFAIL, MAILBOX, MAX_MESSAGES, MAX_CUR_MESSAGES,
 MAX_NEW_MESSAGES, TLS_CERTFILE, TLS_KEYFILE, TLS_DH_PARAMS, TLS_IMMEDIATE,

@@ -25,8 +25,10 @@ t.test('AUTH_REQUIRES_TLS: no USER, PASS or AUTH in plaintext, and none of it co
   const refused = '-ERR Authentication requires TLS: send STLS first';
   t.same(lines(s.out), ['+OK ', '+OK ', 'PIPELINING', 'TOP', 'UIDL', 'STLS', '.', refused, refused, refused, refused, refused, '-ERR Unimplemented', '+OK ']);
   t.equal(s.code, 0);
-  const zero = await session(['cvm'], 'USER a\r\n', { AUTH_REQUIRES_TLS: '0' }, fakeCvm('/nonexistent'));
-  t.same(lines(zero.out), ['+OK ', '+OK '], '0 means off');
+  const empty = await session(['cvm'], 'USER a\r\n', { ...TLS, AUTH_REQUIRES_TLS: '' }, fakeCvm('/nonexistent'));
+  t.same(lines(empty.out), ['+OK ', refused], 'set is on, whatever the value (as for SMTP)');
+  const immediateOff = await session(['cvm'], 'USER a\r\n', { TLS_IMMEDIATE: '0' }, fakeCvm('/nonexistent'));
+  t.same(lines(immediateOff.out), ['+OK ', '+OK '], 'TLS_IMMEDIATE=0 is off');
 });
 
 t.test('STLS: pipelined bytes dropped, USER forgotten, no second STLS, Maildir served over TLS', async (t) => {
