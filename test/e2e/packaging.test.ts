@@ -1,0 +1,132 @@
+// Every binary package as npm would publish it: `npm pack` gives a tarball of
+// the bundle, README and LICENSE with no dependencies, which installs into an
+// empty prefix without the network and without any other package, and whose
+// binaries answer --help and --version there, on the pinned Node and, when
+// the machine has one, on an older system Node (the binaries support 20).
+// All packages are packed in one npm run and installed in another.
+import t from 'tap';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { findTool, run, scratchDir } from '@mailfront/testkit';
+import { ROOT } from '../helpers/paths.js';
+
+/** The binaries the project publishes, one package each. */
+const EXPECTED = [
+  'cvm-pwfile',
+  'cvm-qmail',
+  'cvm-testclient',
+  'iprules-make',
+  'mailfront-pop3d',
+  'mailfront-qmqpd',
+  'mailfront-qmtpd',
+  'mailfront-smtpd',
+  'rblsmtpd',
+];
+
+interface Manifest {
+  name: string;
+  version: string;
+  private?: boolean;
+  license?: string;
+  description?: string;
+  bin?: Record<string, string>;
+  files?: string[];
+  engines?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+const manifest = (dir: string): Manifest => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+const packageDirs = readdirSync(join(ROOT, 'packages'))
+  .map((name) => join(ROOT, 'packages', name))
+  .filter((dir) => manifest(dir).bin);
+
+/** npm itself: the one running the tests when there is one (npm test), else npm from PATH. */
+function npm(): [string, string[]] {
+  const cli = process.env.npm_execpath;
+  return cli && /\.c?js$/.test(cli) ? [process.execPath, [cli]] : ['npm', []];
+}
+
+async function runNpm(args: string[], cwd: string) {
+  const [file, pre] = npm();
+  return run(file, [...pre, ...args], { cwd, timeoutMs: 120_000 });
+}
+
+interface Packed {
+  name: string;
+  version: string;
+  filename: string;
+  files: Array<{ path: string }>;
+}
+
+t.test('the binary packages', async (t) => {
+  t.same(packageDirs.map((dir) => Object.keys(manifest(dir).bin!)).flat().sort(), EXPECTED, 'one package per binary, one binary each');
+  for (const dir of packageDirs) {
+    const m = manifest(dir);
+    const bin = Object.keys(m.bin!)[0]!;
+    t.same(m.bin, { [bin]: `dist/${bin}.js` }, `${bin}: bin`);
+    t.same(m.files, ['dist', 'README.md', 'LICENSE'], `${bin}: files`);
+    t.same(m.engines, { node: '>=20' }, `${bin}: engines`);
+    t.equal(m.license, 'MIT', `${bin}: license`);
+    t.ok(m.description, `${bin}: description`);
+    t.notOk(m.private, `${bin}: publishable`);
+  }
+});
+
+t.test('npm pack, install into an empty prefix, run', async (t) => {
+  const work = scratchDir(t, 'mailfront-pack-');
+  const packed = await runNpm(['pack', '--json', '--pack-destination', work, ...packageDirs], work);
+  t.equal(packed.status, 0, 'npm pack');
+  if (packed.status !== 0) return t.comment(packed.stderr.toString());
+  const tarballs: Packed[] = JSON.parse(packed.stdout.toString());
+  t.equal(tarballs.length, EXPECTED.length, 'one tarball per package');
+  for (const p of tarballs) {
+    const bin = p.name.replace('@mailfront/', '');
+    t.same(p.files.map((f) => f.path).sort(), ['LICENSE', 'README.md', `dist/${bin}.js`, 'package.json'], `${bin}: exactly the bundle, README, LICENSE`);
+  }
+
+  const prefix = join(work, 'prefix');
+  mkdirSync(prefix);
+  const installed = await runNpm(
+    ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', ...tarballs.map((p) => join(work, p.filename))],
+    work,
+  );
+  t.equal(installed.status, 0, 'npm install --global --offline');
+  if (installed.status !== 0) return t.comment(installed.stderr.toString());
+  const modules = join(prefix, 'lib/node_modules');
+  t.same(readdirSync(modules).filter((name) => !name.startsWith('.')), ['@mailfront'], 'nothing but our packages');
+  t.same(readdirSync(join(modules, '@mailfront')).sort(), EXPECTED, 'no dependency came along');
+  for (const name of EXPECTED) {
+    const m = manifest(join(modules, '@mailfront', name));
+    for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies', 'bundleDependencies', 'bundledDependencies']) {
+      t.same(Object.keys((m[field] as object | undefined) ?? {}), [], `${name}: no ${field}`);
+    }
+  }
+
+  // Node versions to run them with: the pinned one, and an older one from
+  // the system directories if there is one.
+  const nodes: string[] = [process.execPath];
+  const systemNode = findTool('node', '');
+  if (systemNode) {
+    const v = await run(systemNode, ['--version']);
+    const major = Number(/^v(\d+)\./.exec(v.stdout.toString())?.[1]);
+    if (major >= 20 && major !== Number(process.versions.node.split('.')[0])) nodes.push(systemNode);
+    else t.comment(`system node ${v.stdout.toString().trim()}: only the pinned Node is used`);
+  } else t.comment('no system node: only the pinned Node is used');
+
+  const empty = join(work, 'elsewhere');
+  mkdirSync(empty);
+  for (const node of nodes) {
+    // Only the prefix and this node on PATH: the shebang's `env node` finds it.
+    const env = { PATH: `${join(prefix, 'bin')}:${dirname(node)}:/usr/bin:/bin`, HOME: work };
+    const nodeVersion = (await run(node, ['--version'])).stdout.toString().trim();
+    for (const p of tarballs) {
+      const bin = p.name.replace('@mailfront/', '');
+      const version = await run(join(prefix, 'bin', bin), ['--version'], { env, cwd: empty });
+      t.equal(version.stdout.toString(), `${bin} ${p.version}\n`, `${bin} --version on node ${nodeVersion}`);
+      t.equal(version.status, 0);
+      const help = await run(join(prefix, 'bin', bin), ['--help'], { env, cwd: empty });
+      t.match(help.stdout.toString(), new RegExp(`^Usage: ${bin} `), `${bin} --help on node ${nodeVersion}`);
+      t.equal(help.status, 0);
+    }
+  }
+});
