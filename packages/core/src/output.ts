@@ -61,6 +61,23 @@ export class Output {
     return this.#stream.writableNeedDrain;
   }
 
+  /**
+   * Waits while the peer is not reading (the stream is over its high-water
+   * mark), at most `timeoutMs`, so that a client that sends commands without
+   * reading the answers cannot make them pile up in memory. False: the
+   * bytes did not leave in time.
+   */
+  async drainedWithin(timeoutMs: number): Promise<boolean> {
+    if (!this.needsDrain) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([this.flush().then(() => true), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Resolves when every write so far has completed or failed. */
   flush(): Promise<void> {
     if (this.#inFlight === 0) return Promise.resolve();

@@ -65,3 +65,15 @@ t.test('needsDrain and replaceStream', async (t) => {
   await out.flush();
   t.equal(next.read()!.toString(), 'tls');
 });
+
+t.test('drainedWithin: at once when not backed up, else until drained or the time is up', async (t) => {
+  const fast = slowSink(1);
+  const out = new Output(fast.stream);
+  t.equal(await out.drainedWithin(10), true, 'nothing pending');
+  out.write('123456789');
+  t.equal(await out.drainedWithin(1000), true, 'drains in time');
+  const stuck = new Writable({ highWaterMark: 4, write() {} });
+  const blocked = new Output(stuck);
+  blocked.write('123456789');
+  t.equal(await blocked.drainedWithin(30), false, 'a peer that never reads');
+});

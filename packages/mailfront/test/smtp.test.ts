@@ -188,3 +188,19 @@ t.test('a HELO hook can answer HELO, and refuse EHLO', async (t) => {
   const r = await dialog(['echo', file], 'HELO x\r\nHELO bad\r\nEHLO bad\r\nQUIT\r\n');
   t.same(r.replies.slice(1, 4), ['250 mx.example.com', '550 5.7.1 no', '550 5.7.1 no']);
 });
+
+t.test('a client that never reads its replies is not read further, and is dropped', async (t) => {
+  const { Readable, Writable } = await import('node:stream');
+  const { runReceiver } = await import('../src/receiver.js');
+  const { smtp } = await import('../src/protocols/smtp/index.js');
+  const stuck = new Writable({ highWaterMark: 1024, write() {} });
+  const log: string[] = [];
+  const stderr = new Writable({ write: (c: Buffer, _e, cb) => (log.push(c.toString()), cb()) });
+  const noops = 'NOOP\r\n'.repeat(100_000);
+  const stdin = Readable.from([Buffer.from(noops)], { objectMode: false });
+  const status = await runReceiver(smtp, { program: 't', version: '0', description: '' }, ['echo'], { ...CLIENT, TIMEOUT: '200ms' }, { stdin, stdout: stuck, stderr });
+  t.equal(status, 1);
+  t.match(log.join(''), /Timed out/);
+  // 100,000 commands came in one chunk; replies stopped piling up at the high-water mark.
+  t.ok(stuck.writableLength < 2048, `${stuck.writableLength} bytes of replies held`);
+});

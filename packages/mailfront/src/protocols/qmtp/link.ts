@@ -138,22 +138,9 @@ export class NetstringLink {
     if (replies.length > 0) this.output.write(Buffer.concat(replies.map(frameResponse)));
   }
 
-  /**
-   * Waits while the client is not reading its answers (the output is over its
-   * high-water mark), at most the idle timeout, so a client that pipelines
-   * packages without reading cannot make answers pile up in memory. False:
-   * the answers did not leave in time.
-   */
-  async drained(): Promise<boolean> {
-    if (!this.output.needsDrain) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.timeout())));
-    const flushed = this.output.flush().then(() => true);
-    try {
-      return await Promise.race([flushed, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+  /** False when the client stopped reading its answers for the idle timeout (see Output.drainedWithin). */
+  drained(): Promise<boolean> {
+    return this.output.drainedWithin(this.timeout());
   }
 
   /** Ends the session on a framing error: nothing of the package is kept. */

@@ -104,6 +104,13 @@ export class SmtpConnection {
     if (this.config.tlsImmediate && !(await this.switchToTls(true))) return 1;
     this.reply({ code: 220, text: `${this.config.greeting} ESMTP` });
     for (;;) {
+      // A client that sends commands without reading the replies is not
+      // read further until it does (and is dropped after the idle timeout).
+      if (!(await this.output.drainedWithin(this.readTimeout()))) {
+        this.log.info('Timed out');
+        this.connection?.stdout.destroy();
+        return 1;
+      }
       let line;
       try {
         line = await readLine(this.input, this.config.maxLineLength, this.readTimeout());
