@@ -86,18 +86,26 @@ const starttls: Handler = async (c, argument) => {
   return resetTransaction(c);
 };
 
+/** Parses a MAIL/RCPT argument and runs the hooks; true when the address was accepted. */
+async function offerAddress(c: SmtpConnection, argument: string, hook: 'sender' | 'recipient'): Promise<boolean> {
+  const parsed = parseAddressArgument(argument);
+  if (!parsed.ok) {
+    c.reply(parsed.problem === 'too-long' ? ADDRESS_TOO_LONG : BAD_ADDRESS);
+    return false;
+  }
+  const reply =
+    hook === 'sender'
+      ? toReply(await c.engine.sender(parsed), ACCEPTED_SENDER)
+      : toReply(await c.engine.recipient(parsed), ACCEPTED_RECIPIENT);
+  c.reply(reply);
+  return reply.code < 400;
+}
+
 const mail: Handler = async (c, argument) => {
   c.log.info(`MAIL ${argument}`);
   const next = await resetTransaction(c);
   if (next !== CONTINUE) return next;
-  const parsed = parseAddressArgument(argument);
-  if (!parsed.ok) {
-    c.reply(parsed.problem === 'too-long' ? ADDRESS_TOO_LONG : BAD_ADDRESS);
-    return CONTINUE;
-  }
-  const reply = toReply(await c.engine.sender(parsed), ACCEPTED_SENDER);
-  c.reply(reply);
-  if (reply.code < 400) c.sawMail = true;
+  if (await offerAddress(c, argument, 'sender')) c.sawMail = true;
   return CONTINUE;
 };
 
@@ -107,14 +115,7 @@ const rcpt: Handler = async (c, argument) => {
     c.reply(MAIL_FIRST);
     return CONTINUE;
   }
-  const parsed = parseAddressArgument(argument);
-  if (!parsed.ok) {
-    c.reply(parsed.problem === 'too-long' ? ADDRESS_TOO_LONG : BAD_ADDRESS);
-    return CONTINUE;
-  }
-  const reply = toReply(await c.engine.recipient(parsed), ACCEPTED_RECIPIENT);
-  c.reply(reply);
-  if (reply.code < 400) c.sawRcpt = true;
+  if (await offerAddress(c, argument, 'recipient')) c.sawRcpt = true;
   return CONTINUE;
 };
 
