@@ -3,11 +3,11 @@
 // file (workspace packages are TypeScript source) and imports it.
 //
 // usage: node tools/bench/run-ts.mjs tools/bench/NAME.ts [ARGS...]
-import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { bundleTs } from '../bundle-ts.mjs';
 
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
@@ -17,15 +17,7 @@ if (!entry) {
 const dir = mkdtempSync(join(tmpdir(), 'mailfront-bench-'));
 const outfile = join(dir, 'bench.mjs');
 try {
-  await build({
-    entryPoints: [resolve(entry)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    logLevel: 'warning',
-  });
+  await bundleTs(resolve(entry), outfile);
   process.argv = [process.argv[0], outfile, ...args];
   await import(pathToFileURL(outfile).href);
 } finally {
