@@ -1,6 +1,6 @@
 import t from 'tap';
 import { parseCli, usageText, type CliSpec, type ParsedCli } from '../src/cli.js';
-import { collector } from './helpers/sources.js';
+import { collector } from '@mailfront/testkit';
 
 const rbl: CliSpec = {
   program: 'rblsmtpd',

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { PassThrough } from 'node:stream';
-import { collector } from './helpers/sources.js';
+import { collector } from '@mailfront/testkit';
 import { createLogger, escapeLogText } from '../src/log.js';
 
 t.test('one line per event, program[pid]: text', async (t) => {

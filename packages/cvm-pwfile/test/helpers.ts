@@ -1,16 +1,6 @@
-import { Writable, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { collector } from '@mailfront/testkit';
 import { Cred, encodeRequestV2, type CvmCredential } from '@mailfront/cvm';
-
-export function collector() {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk);
-      cb();
-    },
-  });
-  return { stream, bytes: () => Buffer.concat(chunks), text: () => Buffer.concat(chunks).toString() };
-}
 
 export function io(input: Buffer[] = []) {
   const out = collector();

@@ -2,20 +2,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { Cred, type CvmClient, type CvmCredential, type CvmResult } from '@mailfront/cvm';
-import { scratchDir, type Teardown } from '@mailfront/testkit';
+import { collector as testkitCollector, scratchDir, type Teardown } from '@mailfront/testkit';
 import { runPop3d } from '../src/main.js';
 import type { ProcessActions } from '../src/modes.js';
 import { relayProgram } from '../src/relay.js';
 
+/** A stdout/stderr sink; text() is latin1, the bytes POP3 sent. */
 export function collector() {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk);
-      cb();
-    },
-  });
-  return { stream, text: () => Buffer.concat(chunks).toString('latin1') };
+  const c = testkitCollector();
+  return { stream: c.stream, text: c.latin1 };
 }
 
 /** The Maildir of reference A.0, at DIR/Maildir. */

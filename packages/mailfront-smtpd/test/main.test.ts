@@ -1,26 +1,14 @@
 import t from 'tap';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { collector } from '@mailfront/testkit';
 import { main } from '../src/main.js';
 import pkg from '../package.json' with { type: 'json' };
 
-function sink() {
-  const parts: Buffer[] = [];
-  return {
-    stream: new Writable({
-      write(c: Buffer, _e, cb) {
-        parts.push(Buffer.from(c));
-        cb();
-      },
-    }),
-    text: () => Buffer.concat(parts).toString(),
-  };
-}
-
 async function call(argv: string[], input: string, env: Record<string, string> = {}) {
-  const out = sink();
-  const err = sink();
+  const out = collector();
+  const err = collector();
   const status = await main(argv, env, { stdin: Readable.from([Buffer.from(input)], { objectMode: false }), stdout: out.stream, stderr: err.stream });
-  return { status, stdout: out.text(), stderr: err.text() };
+  return { status, stdout: out.latin1(), stderr: err.latin1() };
 }
 
 t.test('runs an SMTP session with the given backend and plugins', async (t) => {

@@ -6,6 +6,8 @@ export interface Collector {
   bytes(): Buffer;
   /** What was written, as UTF-8 text. */
   text(): string;
+  /** What was written, one character per byte (protocol bytes as they went out). */
+  latin1(): string;
 }
 
 export function collector(): Collector {
@@ -17,5 +19,6 @@ export function collector(): Collector {
       callback();
     },
   });
-  return { stream, bytes: () => Buffer.concat(parts), text: () => Buffer.concat(parts).toString('utf8') };
+  const bytes = () => Buffer.concat(parts);
+  return { stream, bytes, text: () => bytes().toString('utf8'), latin1: () => bytes().toString('latin1') };
 }

@@ -1,5 +1,4 @@
 /** Test sources that deliver input in chunks of our choosing. */
-import { Writable } from 'node:stream';
 import type { ByteSource } from '../../src/input.js';
 
 /** A ByteSource that returns exactly the given chunks, then end of input. */
@@ -41,14 +40,3 @@ export function randomChunks(text: string | Buffer, seed: number, maxPiece = 7):
   return pieces;
 }
 
-/** A Writable that keeps everything written to it. */
-export function collector(): { stream: Writable; text: () => string } {
-  const parts: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _enc, cb) {
-      parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-      cb();
-    },
-  });
-  return { stream, text: () => Buffer.concat(parts).toString('utf8') };
-}

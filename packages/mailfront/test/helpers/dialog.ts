@@ -3,7 +3,8 @@
  * bytes, fake stdout/stderr, and the environment given (nothing from the
  * test's own). Returns what the client and the log saw.
  */
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { collector } from '@mailfront/testkit';
 import type { Env, Io } from '@mailfront/core';
 import { runReceiver } from '../../src/receiver.js';
 import { smtp } from '../../src/protocols/smtp/index.js';
@@ -17,17 +18,6 @@ export interface DialogResult {
   /** Log lines without the `program[pid]: ` prefix. */
   log: string[];
   status: number;
-}
-
-function sink(): { stream: Writable; text: () => string } {
-  const parts: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      parts.push(Buffer.from(chunk));
-      cb();
-    },
-  });
-  return { stream, text: () => Buffer.concat(parts).toString('latin1') };
 }
 
 export const CLIENT: Env = {
@@ -44,12 +34,12 @@ export async function dialog(
   protocol: Protocol<unknown> = smtp as Protocol<unknown>,
 ): Promise<DialogResult> {
   const stdin = input instanceof Readable ? input : Readable.from([Buffer.from(input as string, 'latin1')], { objectMode: false });
-  const out = sink();
-  const err = sink();
+  const out = collector();
+  const err = collector();
   const io: Io = { stdin, stdout: out.stream, stderr: err.stream };
   const status = await runReceiver(protocol, { program: 'test', version: '0', description: 'test' }, args, env, io);
-  const stdout = out.text();
-  const stderr = err.text();
+  const stdout = out.latin1();
+  const stderr = err.latin1();
   return {
     replies: stdout.split('\r\n').filter((l) => l !== ''),
     stdout,
