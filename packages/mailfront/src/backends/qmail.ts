@@ -8,18 +8,15 @@
  * file as its stdin. qmail-queue runs in $QMAILHOME; unlike mailfront, this
  * process never changes its own directory.
  */
-import { statSync } from 'node:fs';
 import type { BackendModule } from '../engine/plugin.js';
 import type { Response } from '../engine/response.js';
 import { binaryBytes } from '../util/binary-string.js';
+import { DEFAULT_QMAILHOME, isDirectory, NO_QMAIL_DIRECTORY } from './qmail-home.js';
 import { EXEC_FAILED_STATUS, QmailQueueRun, type QueueOutcome } from './qmail-queue.js';
 import { QQ_CRASHED, statusResponse } from './qmail-queue-status.js';
 
-/** qmail's own default home (also upstream mailfront's); Debian's qmail uses /var/lib/qmail. */
-export const DEFAULT_QMAILHOME = '/var/qmail';
 const DEFAULT_QMAILQUEUE = 'bin/qmail-queue';
 
-const NO_QMAIL_DIRECTORY: Response = { code: 451, text: '4.3.0 Could not change to the qmail directory.' };
 const WRITE_FAILED: Response = { code: 451, text: '4.3.0 Writing data to qmail-queue failed.' };
 
 export const qmailBackend: BackendModule = {
@@ -97,11 +94,3 @@ export const qmailBackend: BackendModule = {
     };
   },
 };
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}

@@ -98,10 +98,16 @@ export class Session {
     this.#entries = [];
   }
 
-  /** The environment for a program we start: process env, then session entries in order (the last wins). */
-  exportEnv(): Record<string, string> {
+  /** The process environment as text again (UTF-8), for libraries and programs outside the protocol. */
+  textEnv(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(this.processEnv)) if (value !== undefined) out[key] = textString(value);
+    return out;
+  }
+
+  /** The environment for a program we start: process env, then session entries in order (the last wins). */
+  exportEnv(): Record<string, string> {
+    const out = this.textEnv();
     for (const [key, value] of this.#entries) out[key] = textString(value);
     return out;
   }

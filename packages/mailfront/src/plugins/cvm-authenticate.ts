@@ -20,13 +20,6 @@ import { binaryString, textString } from '../util/binary-string.js';
 const AUTHENTICATED = { code: 235, text: '2.7.0 Authentication succeeded.' };
 const ALREADY_AUTHENTICATED = { code: 503, text: '5.5.1 You are already authenticated.' };
 
-/** The session's environment as the text the SASL library and CVM clients expect. */
-function textEnv(session: Session): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(session.processEnv)) if (value !== undefined) env[key] = textString(value);
-  return env;
-}
-
 function succeed(session: Session, step: Extract<SaslStep, { kind: 'success' }>): void {
   const { account } = step;
   session.auth = {
@@ -45,7 +38,7 @@ export const cvmAuthenticate: PluginModule = {
   name: 'cvm-authenticate',
   create({ session }) {
     const host = session.ucspi.localHost;
-    const sasl = new SaslServer({ env: textEnv(session), domain: host, hostname: host ?? 'unknown' });
+    const sasl = new SaslServer({ env: session.textEnv(), domain: host, hostname: host ?? 'unknown' });
     if (sasl.mechanisms.length === 0) return {};
     const requiresTls = session.isSet('AUTH_REQUIRES_TLS');
     const offered = () => !requiresTls || session.tls;

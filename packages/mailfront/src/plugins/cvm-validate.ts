@@ -24,8 +24,8 @@ export const cvmValidate: PluginModule = {
     if (module === undefined || module === '') return {};
     const secret = env.CVM_LOOKUP_SECRET ?? env.LOOKUP_SECRET ?? '';
     const cvm: CvmClient = createCvmClient(module, {
-      env: { ...env, CVM_LOOKUP_SECRET: secret },
-      lookupSecret: secret === '' ? null : secret,
+      env: { ...session.textEnv(), CVM_LOOKUP_SECRET: textString(secret) },
+      lookupSecret: secret === '' ? null : textString(secret),
     });
     return {
       async recipient(arg) {

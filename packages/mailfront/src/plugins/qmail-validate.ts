@@ -8,14 +8,12 @@
  * The files are re-read when they change (mailfront reads them once at
  * start-up), and the process does not chdir into QMAILHOME.
  */
-import { statSync } from 'node:fs';
 import { QmailControl } from '@mailfront/qmail';
 import type { PluginModule } from '../engine/plugin.js';
 import { ACCEPT, INTERNAL_ERROR, type Response } from '../engine/response.js';
-import { DEFAULT_QMAILHOME } from '../backends/qmail.js';
+import { DEFAULT_QMAILHOME, isDirectory, NO_QMAIL_DIRECTORY } from '../backends/qmail-home.js';
 import { textString } from '../util/binary-string.js';
 
-const NO_QMAIL_DIRECTORY: Response = { code: 451, text: '4.3.0 Could not change to the qmail directory.' };
 const BAD_MAIL_FROM: Response = { code: 553, text: '5.1.0 Sorry, your envelope sender is in my badmailfrom list.' };
 const BAD_RCPT_TO: Response = { code: 553, text: '5.1.1 Sorry, that address is in my badrcptto list.' };
 
@@ -37,11 +35,7 @@ export const qmailValidate: PluginModule = {
 
     return {
       init() {
-        try {
-          if (!statSync(home).isDirectory()) return NO_QMAIL_DIRECTORY;
-        } catch {
-          return NO_QMAIL_DIRECTORY;
-        }
+        if (!isDirectory(home)) return NO_QMAIL_DIRECTORY;
         qmail = new QmailControl(home);
         // Read everything once now, so that an unreadable file stops start-up.
         return guarded((q) => (q.badmailfrom(), q.badrcptto(), q.rcpthosts(), undefined));
