@@ -12,6 +12,7 @@ export {
   envList,
 } from './env.js';
 export type { Env, IntegerOptions } from './env.js';
+export { countFor, handOff, sessionPid, untilWindDown, WOUND_DOWN } from './chain.js';
 export { ExecError, execProgram, findExecutable } from './exec.js';
 export type { ExecOptions } from './exec.js';
 export { ByteInput, EofError, LimitedSource, TimeoutError } from './input.js';
@@ -21,7 +22,7 @@ export type { Line, LineEnding } from './line-reader.js';
 export { createLogger, escapeLogText } from './log.js';
 export type { Logger } from './log.js';
 export { drained, processIo, runMain, EXIT_TEMPORARY } from './main.js';
-export type { Io, Main } from './main.js';
+export type { Io, ListenSession, Main } from './main.js';
 export {
   encodeNetstring,
   NetstringError,

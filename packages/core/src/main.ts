@@ -12,6 +12,29 @@ export interface Io {
   readonly stdin: Readable;
   readonly stdout: Writable;
   readonly stderr: Writable;
+  /**
+   * Set only in listen mode, by mailfront-tcpsvd: the session this io
+   * belongs to (see chain.ts). Programs use it through handOff(),
+   * sessionPid(), countFor() and untilWindDown(), never directly.
+   */
+  readonly session?: ListenSession;
+}
+
+/** What mailfront-tcpsvd gives a session in `io.session` (see chain.ts). */
+export interface ListenSession {
+  /** Stands for the pid in log lines; unique within one run of the listener. */
+  readonly id: number;
+  /**
+   * Runs argv (the rest of the chain) with the same connection and env:
+   * this project's programs in-process, others spawned onto the socket.
+   * Resolves with its exit status; rejects with ExecError when argv[0]
+   * cannot be run, as execProgram does.
+   */
+  runNext(argv: readonly string[], env: Env): Promise<number>;
+  /** Aborted when the listener winds down (SIGTERM). */
+  readonly windDown: AbortSignal;
+  /** Adds `amount` (default 1) to one of the session's counters. */
+  count(counter: string, amount?: number): void;
 }
 
 export type Main = (argv: string[], env: Env, io: Io) => Promise<number>;

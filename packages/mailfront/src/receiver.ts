@@ -10,9 +10,11 @@
 import {
   ByteInput,
   ConfigError,
+  countFor,
   createLogger,
   Output,
   parseCli,
+  sessionPid,
   ucspiFromEnv,
   type Env,
   type Io,
@@ -60,7 +62,7 @@ export async function runReceiver<C>(
   if (cli.kind === 'exit') return cli.code;
   const [backendName, ...pluginArgs] = cli.args as [string, ...string[]];
 
-  const log = createLogger(info.program, io.stderr);
+  const log = createLogger(info.program, io.stderr, sessionPid(io));
   const ucspi = ucspiFromEnv(env);
   const output = new Output(io.stdout);
   const failStartup = async (reply: Reply) => {
@@ -80,7 +82,7 @@ export async function runReceiver<C>(
     return failStartup({ code: 451, text: `4.3.0 ${e.message}` });
   }
 
-  const session = new Session({ env, ucspi, log });
+  const session = new Session({ env, ucspi, log, count: (counter, amount) => countFor(io, counter, amount) });
   session.protocol = protocol.name;
   const engine = new Engine({ session, backend, plugins, tmpdir: env.TMPDIR || '/tmp' });
   const input = new ByteInput(io.stdin);
@@ -95,7 +97,7 @@ export async function runReceiver<C>(
       log.info(`bytes in: ${input.bytesIn} bytes out: ${output.bytesOut}`);
       return status;
     }
-    status = await protocol.run({ engine, input, output, connection: { stdin: io.stdin, stdout: io.stdout } }, config);
+    status = await protocol.run({ engine, input, output, connection: { stdin: io.stdin, stdout: io.stdout }, windDown: io.session?.windDown }, config);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     log.fatal(e.message);
@@ -104,6 +106,8 @@ export async function runReceiver<C>(
     await engine.close().catch((e: Error) => log.warn(`cleaning up: ${e.message}`));
   }
   log.info(`bytes in: ${input.bytesIn} bytes out: ${output.bytesOut}`);
+  session.count('bytes_in', input.bytesIn);
+  session.count('bytes_out', output.bytesOut);
   // The final flush and exit are runMain's, which gives up on a client that stopped reading.
   return status;
 }

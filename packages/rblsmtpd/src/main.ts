@@ -7,7 +7,7 @@
  * the `program[pid]:` form of the other binaries: log filters written for
  * rblsmtpd (fail2ban, qmailanalog-style scripts) match on it.
  */
-import { ConfigError, drained, envDuration, escapeLogText, ExecError, execProgram, parseCli, ucspiFromEnv, type CliSpec, type Env, type ExecOptions, type Io } from '@mailfront/core';
+import { ConfigError, envDuration, escapeLogText, ExecError, handOff, parseCli, sessionPid, ucspiFromEnv, type CliSpec, type Env, type ExecOptions, type Io } from '@mailfront/core';
 import { DnsblNameError, normaliseZone, reversedAddress } from '@mailfront/dnsbl';
 import pkg from '../package.json' with { type: 'json' };
 import { consultLists, planSteps, verdictFromVariable, type Verdict } from './decision.js';
@@ -44,16 +44,16 @@ other text: refuse with 451 text; unset: ask the lists, in command-line order.`,
 };
 
 export interface MainOptions {
-  /** The pid written in log lines (tests). */
+  /** The pid written in log lines (tests); by default the pid, or the session id in listen mode. */
   pid?: number;
-  /** Passed to execProgram: null forces the spawn fallback (tests must not be replaced by execve). */
+  /** Passed to execProgram in exec mode: null forces the spawn fallback (tests must not be replaced by execve). */
   execve?: ExecOptions['execve'];
 }
 
 export async function main(argv: string[], env: Env, io: Io, options: MainOptions = {}): Promise<number> {
   const cli = parseCli(spec, argv, io.stdout, io.stderr);
   if (cli.kind === 'exit') return cli.code;
-  const pid = options.pid ?? process.pid;
+  const pid = options.pid ?? sessionPid(io);
   const remoteIp = ucspiFromEnv(env).remoteIp;
   const log = (text: string) => io.stderr.write(`${PROGRAM}: ${escapeLogText(remoteIp ?? '')} pid ${pid}: ${escapeLogText(text)}\n`);
   const fatal = (text: string, code: number) => {
@@ -93,14 +93,14 @@ export async function main(argv: string[], env: Env, io: Io, options: MainOption
   if (verdict.kind === 'block') {
     const refusal = refusalLine(verdict.code, verdict.reason);
     log(refusal);
-    const end = await holdRefusal(io, refusal, Math.min(Number(timeout) * 1000, MAX_TIMEOUT_MS));
-    // Time is up: drop the connection at once, as the original's alarm does, even with replies unread.
+    const end = await holdRefusal(io, refusal, Math.min(Number(timeout) * 1000, MAX_TIMEOUT_MS), io.session?.windDown);
+    // Time is up (or the listener is stopping): drop the connection at once, as the original's alarm does, even with replies unread.
     if (end === 'timeout') for (const stream of [io.stdin, io.stdout]) stream.destroy();
     return 0;
   }
 
   try {
-    return await execProgram(cli.args, env, { beforeExec: () => drained(io.stderr), execve: options.execve });
+    return await handOff(cli.args, env, io, { execve: options.execve });
   } catch (e) {
     if (e instanceof ExecError) return fatal(e.message, EXIT_TEMPORARY);
     throw e;

@@ -72,9 +72,10 @@ export type RefusalEnd = 'quit' | 'eof' | 'timeout';
 /**
  * Holds the conversation. `refusal` is the line from refusalLine(). Resolves
  * when it is over and every reply has left, or at the deadline (then the
- * caller drops the connection).
+ * caller drops the connection). A listener that winds down (`windDown`)
+ * cuts the conversation short the same way: the client was refused anyway.
  */
-export async function holdRefusal(streams: RefusalStreams, refusal: string, timeoutMs: number): Promise<RefusalEnd> {
+export async function holdRefusal(streams: RefusalStreams, refusal: string, timeoutMs: number, windDown?: AbortSignal): Promise<RefusalEnd> {
   const out = new Output(streams.stdout);
   if (timeoutMs === 0) {
     out.write(refusal + '\r\n');
@@ -83,8 +84,13 @@ export async function holdRefusal(streams: RefusalStreams, refusal: string, time
   }
   const deadline = Date.now() + timeoutMs;
   let timer: NodeJS.Timeout | undefined;
+  let stopWaiting = () => {};
   const expired = new Promise<RefusalEnd>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    const expire = () => resolve('timeout');
+    timer = setTimeout(expire, timeoutMs);
+    windDown?.addEventListener('abort', expire, { once: true });
+    stopWaiting = () => windDown?.removeEventListener('abort', expire);
+    if (windDown?.aborted) expire();
   });
   const talk = async (): Promise<RefusalEnd> => {
     const source = new DeadlineSource(new ByteInput(streams.stdin), deadline);
@@ -115,5 +121,6 @@ export async function holdRefusal(streams: RefusalStreams, refusal: string, time
     ]);
   } finally {
     clearTimeout(timer);
+    stopWaiting();
   }
 }

@@ -40,6 +40,11 @@ function settings(session: Session, prefix: string): QueueSettings | undefined {
   };
 }
 
+/**
+ * The last clock value used for a name. Deliberately per process, not per
+ * session: under mailfront-tcpsvd many sessions share the pid in the name,
+ * and only a process-wide counter keeps their names apart.
+ */
 let lastMicros = 0;
 
 /** `<seconds>.<microseconds>.<pid>`; the clock part never repeats within a process. */

@@ -102,8 +102,10 @@ export class Engine {
     return this.#envelope(arg, 'sender', NO_SENDER);
   }
 
-  recipient(arg: AddressArg): Promise<HookResult> {
-    return this.#envelope(arg, 'recipient', NO_RECIPIENT);
+  async recipient(arg: AddressArg): Promise<HookResult> {
+    const r = await this.#envelope(arg, 'recipient', NO_RECIPIENT);
+    this.session.count(isErrorResponse(r) ? 'recipients_refused' : 'recipients_accepted');
+    return r;
   }
 
   async #envelope(arg: AddressArg, hook: 'sender' | 'recipient', nobody: Response): Promise<HookResult> {

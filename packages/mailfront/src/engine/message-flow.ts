@@ -101,6 +101,12 @@ export class MessageFlow {
   }
 
   async end(): Promise<HookResult> {
+    const result = await this.#end();
+    this.#o.session.count(isErrorResponse(result) ? 'messages_refused' : 'messages_accepted');
+    return result;
+  }
+
+  async #end(): Promise<HookResult> {
     if (this.#failure) return this.#failure;
     for (const p of this.#o.plugins) {
       const r = await p.messageEnd?.(this.#file);

@@ -20,6 +20,8 @@ export interface SessionOptions {
   env: Env;
   ucspi: UcspiContext;
   log: Logger;
+  /** Listen mode: adds to the listener's per-session counters (core's countFor). */
+  count?: (counter: string, amount: number) => void;
 }
 
 const DECIMAL = /^[0-9]{1,15}$/;
@@ -44,6 +46,7 @@ export class Session {
   readonly numbers = new Map<string, number>();
   /** Entries added by mailrules (and other plugins); appended, so the first wins on lookup. */
   #entries: Array<[string, string]> = [];
+  readonly #count: SessionOptions['count'];
 
   constructor(options: SessionOptions) {
     this.processEnv = {};
@@ -52,6 +55,17 @@ export class Session {
     }
     this.ucspi = options.ucspi;
     this.log = options.log;
+    this.#count = options.count;
+  }
+
+  /**
+   * Adds to one of the session's counters, which mailfront-tcpsvd reports
+   * with the session's end (for metrics); nothing in exec mode. The names
+   * in use: messages_accepted, messages_refused, recipients_accepted,
+   * recipients_refused, bytes_in, bytes_out.
+   */
+  count(counter: string, amount = 1): void {
+    this.#count?.(counter, amount);
   }
 
   get authenticated(): boolean {

@@ -13,6 +13,12 @@ export interface ProtocolRun {
   output: Output;
   /** The raw connection under `input` and `output`, for a switch to TLS. */
   connection?: { stdin: Readable; stdout: Writable };
+  /**
+   * Listen mode only: aborted when mailfront-tcpsvd winds down. The
+   * protocol finishes the command or message in progress, then ends at its
+   * next wait for the client.
+   */
+  windDown?: AbortSignal | undefined;
 }
 
 export interface Protocol<Config> {

@@ -5,7 +5,7 @@
  */
 import { PassThrough, Readable } from 'node:stream';
 import { collector } from '@mailfront/testkit';
-import type { Env, Io } from '@mailfront/core';
+import type { Env, Io, ListenSession } from '@mailfront/core';
 import { runReceiver } from '../../src/receiver.js';
 import { smtp } from '../../src/protocols/smtp/index.js';
 import type { Protocol } from '../../src/protocols/protocol.js';
@@ -17,6 +17,8 @@ export interface DialogResult {
   stderr: string;
   /** Log lines without the `program[pid]: ` prefix. */
   log: string[];
+  /** Log lines as written. */
+  rawLog: string[];
   status: number;
 }
 
@@ -32,11 +34,13 @@ export async function dialog(
   input: string | Buffer | Readable,
   env: Env = CLIENT,
   protocol: Protocol<unknown> = smtp as Protocol<unknown>,
+  /** Runs the receiver as mailfront-tcpsvd would, in listen mode. */
+  session?: ListenSession,
 ): Promise<DialogResult> {
   const stdin = input instanceof Readable ? input : Readable.from([Buffer.from(input as string, 'latin1')], { objectMode: false });
   const out = collector();
   const err = collector();
-  const io: Io = { stdin, stdout: out.stream, stderr: err.stream };
+  const io: Io = { stdin, stdout: out.stream, stderr: err.stream, session };
   const status = await runReceiver(protocol, { program: 'test', version: '0', description: 'test' }, args, env, io);
   const stdout = out.latin1();
   const stderr = err.latin1();
@@ -48,6 +52,7 @@ export async function dialog(
       .split('\n')
       .filter((l) => l !== '')
       .map((l) => l.replace(/^test\[\d+\]: /, '')),
+    rawLog: stderr.split('\n').filter((l) => l !== ''),
     status,
   };
 }

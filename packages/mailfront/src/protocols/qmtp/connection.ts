@@ -2,8 +2,10 @@
  * A QMTP session: packages back to back until the client closes
  * (reference §3.2). The end of input, or an idle timeout, between packages
  * (even part-way through the next length) ends the session normally; a
- * framing error or input cut short inside a package is a die.
+ * framing error or input cut short inside a package is a die. A listener
+ * that winds down ends the session there too, as if the client had closed.
  */
+import { untilWindDown, WOUND_DOWN } from '@mailfront/core';
 import type { ProtocolRun } from '../protocol.js';
 import type { QmtpConfig } from './config.js';
 import { NetstringLink, ProtocolDie } from './link.js';
@@ -14,7 +16,9 @@ export async function runQmtp(run: ProtocolRun, config: QmtpConfig): Promise<num
   const link = new NetstringLink({ ...run, ...config });
   try {
     for (;;) {
-      const length = await link.openingLength(config.maxMessage, INVALID_BODY, LENGTH_TOO_LONG);
+      if (run.windDown?.aborted) return 0;
+      const length = await untilWindDown(link.openingLength(config.maxMessage, INVALID_BODY, LENGTH_TOO_LONG), run.windDown);
+      if (length === WOUND_DOWN) return 0;
       // An answer that could not be sent: the client went away or stopped reading.
       if (link.output.failed) {
         link.log.info(EOF_SENDING);

@@ -8,14 +8,14 @@
  * in order and nothing a client sends ahead is lost or reordered.
  */
 import type { Readable, Writable } from 'node:stream';
-import { formatSmtpReply, readLine, startTls, TimeoutError, type ByteInput, type Output, type Reply } from '@mailfront/core';
+import { formatSmtpReply, readLine, startTls, TimeoutError, untilWindDown, WOUND_DOWN, type ByteInput, type Output, type Reply } from '@mailfront/core';
 import type { Engine } from '../../engine/engine.js';
 import type { PluginCommand } from '../../engine/plugin.js';
 import { INTERNAL_ERROR } from '../../engine/response.js';
 import { binaryBytes } from '../../util/binary-string.js';
 import { builtinCommand } from './commands.js';
 import type { SmtpConfig } from './config.js';
-import { NO_PARAMETERS_ALLOWED, NOT_IMPLEMENTED, LINE_TOO_LONG, PARAMETER_REQUIRED, timedOut, TOO_MANY_UNIMPLEMENTED } from './replies.js';
+import { NO_PARAMETERS_ALLOWED, NOT_IMPLEMENTED, LINE_TOO_LONG, PARAMETER_REQUIRED, shuttingDown, timedOut, TOO_MANY_UNIMPLEMENTED } from './replies.js';
 
 /** What a command handler wants next: go on, or end the session with a status. */
 export const CONTINUE = 'continue' as const;
@@ -28,6 +28,8 @@ export interface SmtpOptions {
   config: SmtpConfig;
   /** The raw connection, needed to switch to TLS. */
   connection?: { stdin: Readable; stdout: Writable } | undefined;
+  /** Listen mode: the listener is stopping (see ProtocolRun). */
+  windDown?: AbortSignal | undefined;
 }
 
 export class SmtpConnection {
@@ -36,6 +38,7 @@ export class SmtpConnection {
   readonly output: Output;
   readonly config: SmtpConfig;
   readonly connection: SmtpOptions['connection'];
+  readonly windDown: AbortSignal | undefined;
   /** MAIL was accepted in this transaction. */
   sawMail = false;
   /** At least one RCPT was accepted in this transaction. */
@@ -50,6 +53,7 @@ export class SmtpConnection {
     this.output = options.output;
     this.config = options.config;
     this.connection = options.connection;
+    this.windDown = options.windDown;
     this.#deadline = Date.now() + options.config.sessionTimeoutMs;
   }
 
@@ -113,10 +117,16 @@ export class SmtpConnection {
       }
       let line;
       try {
-        line = await readLine(this.input, this.config.maxLineLength, this.readTimeout());
+        // A message in DATA is never cut short; a session that waits for
+        // its next command when the listener stops is told so and ends.
+        line = this.windDown?.aborted ? WOUND_DOWN : await untilWindDown(readLine(this.input, this.config.maxLineLength, this.readTimeout()), this.windDown);
       } catch (e) {
         if (!(e instanceof TimeoutError)) throw e;
         this.reply(timedOut(this.config.domain));
+        return 0;
+      }
+      if (line === WOUND_DOWN) {
+        this.reply(shuttingDown(this.config.domain));
         return 0;
       }
       if (line === null) return 0;

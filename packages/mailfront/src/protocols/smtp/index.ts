@@ -8,5 +8,5 @@ export const smtp: Protocol<SmtpConfig> = {
   name: 'SMTP',
   configure: smtpConfig,
   frame: (reply) => binaryBytes(formatSmtpReply(reply)),
-  run: ({ engine, input, output, connection }, config) => new SmtpConnection({ engine, input, output, config, connection }).run(),
+  run: ({ engine, input, output, connection, windDown }, config) => new SmtpConnection({ engine, input, output, config, connection, windDown }).run(),
 };

@@ -26,3 +26,8 @@ export const BARE_NEWLINE = r(550, '5.5.2 Message contains a bare CR or LF; line
 export function timedOut(domain: string): Reply {
   return r(421, `4.4.2 ${domain} Timeout, closing connection.`);
 }
+
+/** The listener (mailfront-tcpsvd) is stopping: said at the next command of each session. */
+export function shuttingDown(domain: string): Reply {
+  return r(421, `4.3.2 ${domain} shutting down, closing connection.`);
+}
