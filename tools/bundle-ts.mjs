@@ -9,7 +9,7 @@ export async function bundleTs(entry, outfile) {
     outfile,
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node22.19',
     format: 'esm',
     logLevel: 'warning',
   });

@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireOracles, scratchDir } from '@mailfront/testkit';
 import { ours, replies, theirs, type Session } from '../helpers/differential.js';
-import { bundle } from '../helpers/paths.js';
+import { onThisNode } from '../helpers/paths.js';
 
 const CLIENT = { TCPLOCALHOST: 'mx.example.com', TCPLOCALIP: '192.0.2.1', TCPREMOTEIP: '198.51.100.7', TCPREMOTEHOST: 'client.example.net' };
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -17,7 +17,7 @@ if (oracle) {
   const dir = scratchDir(t);
   const pwfile = join(dir, 'pwfile');
   writeFileSync(pwfile, 'testuser:testpass:1000:1000:Test User:/tmp:/bin/false\n');
-  const modules = { 'C cvm-pwfile': oracle['cvm-pwfile'], 'our cvm-pwfile': bundle('cvm-pwfile') };
+  const modules = { 'C cvm-pwfile': oracle['cvm-pwfile'], 'our cvm-pwfile': onThisNode('cvm-pwfile', dir) };
 
   const cases: Array<{ name: string; args: string[]; vars?: Record<string, string>; input: string; logs?: boolean; queuedir?: boolean }> = [
     {

@@ -1,13 +1,15 @@
 // Every binary package as npm would publish it: `npm pack` gives a tarball of
 // the bundle, README and LICENSE with no dependencies, which installs into an
 // empty prefix without the network and without any other package, and whose
-// binaries answer --help and --version there, on the pinned Node and, when
-// the machine has one, on an older system Node (the binaries support 20).
-// All packages are packed in one npm run and installed in another.
+// binaries answer --help and --version there, on every supported Node line
+// the machine has (the pinned one and those of tools/runtimes/), and refuse
+// a Node below the floor (Debian's /usr/bin/node 20) with a clear message
+// and exit 111. All packages are packed in one npm run and installed in
+// another.
 import t from 'tap';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { findTool, run, scratchDir } from '@mailfront/testkit';
+import { run, runtimeFloor, scratchDir, supportedRuntimes, tooOldRuntime } from '@mailfront/testkit';
 import { ROOT } from '../helpers/paths.js';
 
 /** The binaries the project publishes, one package each. */
@@ -65,7 +67,7 @@ t.test('the binary packages', async (t) => {
     const bin = Object.keys(m.bin!)[0]!;
     t.same(m.bin, { [bin]: `dist/${bin}.js` }, `${bin}: bin`);
     t.same(m.files, ['dist', 'README.md', 'LICENSE'], `${bin}: files`);
-    t.same(m.engines, { node: '>=20' }, `${bin}: engines`);
+    t.same(m.engines, { node: `>=${runtimeFloor().join('.')}` }, `${bin}: engines`);
     t.equal(m.license, 'MIT', `${bin}: license`);
     t.ok(m.description, `${bin}: description`);
     t.notOk(m.private, `${bin}: publishable`);
@@ -102,31 +104,30 @@ t.test('npm pack, install into an empty prefix, run', async (t) => {
     }
   }
 
-  // Node versions to run them with: the pinned one, and an older one from
-  // the system directories if there is one.
-  const nodes: string[] = [process.execPath];
-  const systemNode = findTool('node', '');
-  if (systemNode) {
-    const v = await run(systemNode, ['--version']);
-    const major = Number(/^v(\d+)\./.exec(v.stdout.toString())?.[1]);
-    if (major >= 20 && major !== Number(process.versions.node.split('.')[0])) nodes.push(systemNode);
-    else t.comment(`system node ${v.stdout.toString().trim()}: only the pinned Node is used`);
-  } else t.comment('no system node: only the pinned Node is used');
-
   const empty = join(work, 'elsewhere');
   mkdirSync(empty);
-  for (const node of nodes) {
-    // Only the prefix and this node on PATH: the shebang's `env node` finds it.
-    const env = { PATH: `${join(prefix, 'bin')}:${dirname(node)}:/usr/bin:/bin`, HOME: work };
-    const nodeVersion = (await run(node, ['--version'])).stdout.toString().trim();
+  // Only the prefix and this node on PATH: the shebang's `env node` finds it.
+  const envFor = (node: string) => ({ PATH: `${join(prefix, 'bin')}:${dirname(node)}:/usr/bin:/bin`, HOME: work });
+  for (const { path: node, version: nodeVersion } of supportedRuntimes()) {
     for (const p of tarballs) {
       const bin = p.name.replace('@mailfront/', '');
-      const version = await run(join(prefix, 'bin', bin), ['--version'], { env, cwd: empty });
+      const version = await run(join(prefix, 'bin', bin), ['--version'], { env: envFor(node), cwd: empty });
       t.equal(version.stdout.toString(), `${bin} ${p.version}\n`, `${bin} --version on node ${nodeVersion}`);
       t.equal(version.status, 0);
-      const help = await run(join(prefix, 'bin', bin), ['--help'], { env, cwd: empty });
+      const help = await run(join(prefix, 'bin', bin), ['--help'], { env: envFor(node), cwd: empty });
       t.match(help.stdout.toString(), new RegExp(`^Usage: ${bin} `), `${bin} --help on node ${nodeVersion}`);
       t.equal(help.status, 0);
     }
+  }
+
+  const old = tooOldRuntime();
+  if (!old) return t.comment('no Node below the floor on this machine: the refusal is not checked');
+  const floor = runtimeFloor().join('.');
+  for (const p of tarballs) {
+    const bin = p.name.replace('@mailfront/', '');
+    const refused = await run(join(prefix, 'bin', bin), ['--version'], { env: envFor(old.path), cwd: empty });
+    t.equal(refused.status, 111, `${bin} on node ${old.version}: exit 111`);
+    t.equal(refused.stdout.toString(), '');
+    t.match(refused.stderr.toString(), new RegExp(`^${bin}\\[\\d+\\]: Fatal: Node\\.js v${old.version.replace(/\./g, '\\.')} is too old; ${bin} needs Node\\.js ${floor.replace('.', '\\.')} or later\n$`), `${bin} on node ${old.version}: the refusal`);
   }
 });

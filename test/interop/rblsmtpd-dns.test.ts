@@ -24,7 +24,7 @@ const ZONES: Record<string, DnsAnswer> = {
 };
 
 async function ours(dns: TestDnsServer, ip: string, args: string[]) {
-  const r = await run(OURS, [...args, ...PROGRAM], {
+  const r = await run(process.execPath, [OURS, ...args, ...PROGRAM], {
     input: 'HELO x\r\nRCPT TO:<a@b>\r\nQUIT\r\n',
     env: { PATH: process.env.PATH, TCPREMOTEIP: ip, DNSCACHEIP: dns.address, RBLSMTPD_DNS_TIMEOUT: '500ms' },
   });
@@ -79,7 +79,7 @@ t.test('lists are asked concurrently, and IPv6 clients by nibbles', async (t) =>
   await ours(dns, '127.0.0.2', ['-r', 'slow2.test', '-r', 'slow1.test']);
   const names = dns.queries.map((q) => q.name);
   t.ok(names.includes('2.0.0.127.slow1.test') && names.includes('2.0.0.127.slow2.test'), 'both lists asked');
-  const r = await run(OURS, ['-t', '0', '-r', 'v6.test', ...PROGRAM], { env: { PROTO: 'TCP6', TCP6REMOTEIP: '::1', DNSCACHEIP: dns.address } });
+  const r = await run(process.execPath, [OURS, '-t', '0', '-r', 'v6.test', ...PROGRAM], { env: { PROTO: 'TCP6', TCP6REMOTEIP: '::1', DNSCACHEIP: dns.address } });
   t.equal(r.stdout.toString(), '451 v6 listed\r\n');
 });
 
@@ -112,7 +112,7 @@ t.test('the same decisions as Debian\'s rblsmtpd, same DNS server', async (t) =>
     const env = { PATH: process.env.PATH, TCPREMOTEIP: ip, DNSCACHEIP: host };
     const input = 'HELO x\r\nRCPT TO:<a@b>\r\nQUIT\r\n';
     const theirs = await run(c.rblsmtpd, [...args, ...PROGRAM], { env, input });
-    const mine = await run(OURS, [...args, ...PROGRAM], { env, input });
+    const mine = await run(process.execPath, [OURS, ...args, ...PROGRAM], { env, input });
     const label = `${ip} ${args.join(' ')}`;
     t.equal(mine.stdout.toString('latin1'), theirs.stdout.toString('latin1'), `${label}: client`);
     // Our log adds a warning line for a failed lookup; the refusal line itself is the original's.

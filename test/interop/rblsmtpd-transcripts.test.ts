@@ -42,7 +42,7 @@ t.test('transcript-equal to Debian\'s rblsmtpd', async (t) => {
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...k.env };
     const argv = [...k.args, ...ECHO_ENV];
     const theirs = await run(c.rblsmtpd, argv, { env, input: k.input });
-    const ours = await run(OURS, argv, { env, input: k.input });
+    const ours = await run(process.execPath, [OURS, ...argv], { env, input: k.input });
     t.equal(ours.stdout.toString('latin1'), theirs.stdout.toString('latin1'), `${k.name}: client sees the same`);
     const log = (b: Buffer) => b.toString('latin1').replace(/ pid \d+:/g, ' pid N:');
     t.equal(log(ours.stderr), log(theirs.stderr), `${k.name}: same log`);
@@ -55,7 +55,7 @@ t.test('a program that cannot run: same message and status', async (t) => {
   if (!c) return;
   const env = { PATH: '/usr/bin:/bin', RBLSMTPD: '' };
   const theirs = await run(c.rblsmtpd, ['no-such-smtpd'], { env });
-  const ours = await run(OURS, ['no-such-smtpd'], { env });
+  const ours = await run(process.execPath, [OURS, 'no-such-smtpd'], { env });
   t.equal(ours.status, theirs.status);
   t.equal(ours.stderr.toString(), theirs.stderr.toString());
 });

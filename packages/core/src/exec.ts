@@ -2,25 +2,28 @@
  * Chain-loading: hand the connection to the next program, as djb's tools do
  * with execvp (rblsmtpd → mailfront-smtpd, a CVM client → the mail reader).
  *
- * Where the runtime has process.execve (Node 22.15+, 23.11+) the program
- * really replaces this process: one process per connection, and the next
- * program sees exactly our pid, fds and environment. On older runtimes the
- * program is spawned with our stdio inherited; we forward the signals a
- * supervisor sends and pass its exit status on (128 + n when it was killed
- * by signal n). In that mode this process must not read stdin: the child
- * owns the connection.
+ * process.execve (Node 22.15+, so on every supported runtime) really
+ * replaces this process: one process per connection, and the next program
+ * sees exactly our pid, fds and environment.
  *
- * Node makes fds 0-2 non-blocking once process.stdin/stdout/stderr are used,
- * and that flag lives in the file description the exec'd program inherits:
- * a C program reading a non-blocking stdin fails with EAGAIN. execve does
- * not undo it, so before exec we start one trivial child with inherited
- * stdio, which libuv sets back to blocking (the description is shared).
+ * Three things about process.execve need care:
+ * - on Node 22.x and 24.x a failed execve aborts the process (status 134)
+ *   instead of throwing, so the target is checked first (exec-check.ts) and
+ *   a missing program still gets its clear error and exit 111;
+ * - it is experimental and says so with an ExperimentalWarning on stderr,
+ *   which is our log: that one warning is kept out;
+ * - Node makes fds 0-2 non-blocking once process.stdin/stdout/stderr are
+ *   used, and that flag lives in the file description the exec'd program
+ *   inherits: a C program reading a non-blocking stdin fails with EAGAIN.
+ *   execve does not undo it, so before exec we start one trivial child with
+ *   inherited stdio, which libuv sets back to blocking (the description is
+ *   shared).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Env } from './env.js';
+import { execProblem } from './exec-check.js';
 
 /** The program could not be started at all (djb tools exit 111 then). */
 export class ExecError extends Error {
@@ -33,17 +36,18 @@ export class ExecError extends Error {
   }
 }
 
-type Execve = (file: string, args: string[], env: Record<string, string>) => never;
+/**
+ * process.execve's shape. The real one never returns; a stand-in given by a
+ * test (which must not be replaced) returns the exit status to pass on.
+ */
+export type Execve = (file: string, args: string[], env: Record<string, string>) => number;
 
 export interface ExecOptions {
   /** Runs just before the exec, to flush pending output (exec discards it). */
   beforeExec?: () => Promise<void>;
-  /** For tests: the execve to use; null forces the spawn fallback. */
-  execve?: Execve | null;
+  /** For tests: what to call instead of process.execve. */
+  execve?: Execve;
 }
-
-/** Signals a supervisor (runsv, supervise, tcpserver) may send us. */
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT'];
 
 /** execvp's search: a name with a slash is used as is, else PATH is searched. */
 export function findExecutable(program: string, path: string | undefined): string | undefined {
@@ -67,55 +71,58 @@ function cleanEnv(env: Env): Record<string, string> {
   return out;
 }
 
-function runtimeExecve(): Execve | null {
-  const candidate = (process as unknown as { execve?: Execve }).execve;
-  return typeof candidate === 'function' ? candidate.bind(process) : null;
+function runtimeExecve(program: string): Execve {
+  const execve = (process as { execve?: Execve }).execve;
+  if (typeof execve !== 'function') {
+    throw new ExecError(program, `Node.js ${process.version} has no process.execve (22.15 or later has)`);
+  }
+  return (file, args, env) => withoutExecveWarning(() => execve.call(process, file, args, env));
 }
 
 /**
  * Runs argv[0] with the remaining arguments in place of this process.
- * Resolves with the exit status to pass on when the spawn fallback was used;
- * with execve it never resolves. Rejects with ExecError if the program
- * cannot be run.
+ * Never resolves with the real execve; rejects with ExecError if the
+ * program cannot be run.
  */
 export async function execProgram(argv: readonly string[], env: Env, options: ExecOptions = {}): Promise<number> {
   const [program, ...args] = argv;
   if (program === undefined) throw new ExecError('(nothing)', 'no program given');
   const file = findExecutable(program, env.PATH);
   if (file === undefined) throw new ExecError(program, 'file does not exist');
-  const execve = options.execve === undefined ? runtimeExecve() : options.execve;
+  const problem = execProblem(file);
+  if (problem !== undefined) throw new ExecError(program, problem);
+  const execve = options.execve ?? runtimeExecve(program);
   await options.beforeExec?.();
-  if (execve) {
-    restoreBlockingStdio();
-    try {
-      execve(file, [program, ...args], cleanEnv(env));
-    } catch (e) {
-      throw new ExecError(program, (e as Error).message);
-    }
+  if (options.execve === undefined) restoreBlockingStdio();
+  try {
+    return execve(file, [program, ...args], cleanEnv(env));
+  } catch (e) {
+    // Node 26 throws where 22 and 24 abort; the check above makes it rare.
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ExecError(program, code === 'EACCES' ? 'access denied' : (e as Error).message);
   }
-  return spawnAndWait(file, program, args, env);
 }
 
 function restoreBlockingStdio(): void {
   spawnSync('/bin/sh', ['-c', ':'], { stdio: 'inherit' });
 }
 
-function spawnAndWait(file: string, program: string, args: string[], env: Env): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { argv0: program, env: cleanEnv(env), stdio: 'inherit' });
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
-    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
-    const stopForwarding = () => {
-      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
-    };
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      stopForwarding();
-      reject(new ExecError(program, e.code === 'EACCES' ? 'access denied' : e.message));
-    });
-    child.on('exit', (code, signal) => {
-      stopForwarding();
-      if (signal) resolve(128 + (osConstants.signals[signal] ?? 0));
-      else resolve(code ?? 111);
-    });
-  });
+/**
+ * Calls fn with process.execve's ExperimentalWarning filtered out. Node
+ * emits it through process.emitWarning before the call and prints it on a
+ * later tick, which only comes if the exec failed and we carry on.
+ */
+export function withoutExecveWarning<T>(fn: () => T): T {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    const name = warning instanceof Error ? warning.name : type;
+    if (name === 'ExperimentalWarning' && String(warning instanceof Error ? warning.message : warning).includes('execve')) return;
+    return (emitWarning as (...a: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    return fn();
+  } finally {
+    process.emitWarning = emitWarning;
+  }
 }

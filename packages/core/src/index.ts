@@ -14,7 +14,7 @@ export {
 export type { Env, IntegerOptions } from './env.js';
 export { countFor, handOff, sessionPid, untilWindDown, WOUND_DOWN } from './chain.js';
 export { ExecError, execProgram, findExecutable } from './exec.js';
-export type { ExecOptions } from './exec.js';
+export type { Execve, ExecOptions } from './exec.js';
 export { ByteInput, EofError, LimitedSource, TimeoutError } from './input.js';
 export type { ByteSource } from './input.js';
 export { readLine } from './line-reader.js';

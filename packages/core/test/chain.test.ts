@@ -29,11 +29,19 @@ t.test('in listen mode handOff calls the listener, not exec', async (t) => {
   t.same(calls, [{ argv: ['next', 'arg'], env }]);
 });
 
-t.test('in exec mode handOff execs (here the spawn fallback) and flushes the log first', async (t) => {
+t.test('in exec mode handOff execs (here a stand-in execve) and flushes the log first', async (t) => {
   const stderr = new PassThrough();
   const io: Io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr };
-  t.equal(await handOff(['/bin/sh', '-c', 'exit 3'], { PATH: '/bin:/usr/bin' }, io, { execve: null }), 3);
-  await t.rejects(handOff(['no-such-program-here'], { PATH: '/nonexistent' }, io, { execve: null }), ExecError);
+  const logged: boolean[] = [];
+  stderr.write('pending line\n', () => logged.push(true));
+  const execve = (file: string, args: string[]) => {
+    t.same([file, args], ['/bin/sh', ['/bin/sh', '-c', 'exit 3']]);
+    t.same(logged, [true], 'the log was flushed before the exec');
+    return 3;
+  };
+  stderr.resume();
+  t.equal(await handOff(['/bin/sh', '-c', 'exit 3'], { PATH: '/bin:/usr/bin' }, io, { execve }), 3);
+  await t.rejects(handOff(['no-such-program-here'], { PATH: '/nonexistent' }, io, { execve }), ExecError);
 });
 
 t.test('sessionPid: the session id in listen mode, the pid otherwise', async (t) => {

@@ -46,7 +46,7 @@ other text: refuse with 451 text; unset: ask the lists, in command-line order.`,
 export interface MainOptions {
   /** The pid written in log lines (tests); by default the pid, or the session id in listen mode. */
   pid?: number;
-  /** Passed to execProgram in exec mode: null forces the spawn fallback (tests must not be replaced by execve). */
+  /** Passed to execProgram in exec mode: a stand-in for process.execve (tests must not be replaced). */
   execve?: ExecOptions['execve'];
 }
 

@@ -1,15 +1,13 @@
-// The bundle in dist/, as runscripts run it: on the Node of the test run
-// (which has process.execve: PROGRAM replaces rblsmtpd) and, when present,
-// on Node 20 (no execve: PROGRAM is spawned and its status passed on).
+// The bundle in dist/, as runscripts run it, on every supported Node line
+// the machine has (PROGRAM replaces rblsmtpd through process.execve), and
+// its clear refusal on a Node below the floor.
 import t from 'tap';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
-import { run, untrackedEnv } from '@mailfront/testkit';
+import { spawn } from 'node:child_process';
+import { run, supportedRuntimes, tooOldRuntime, untrackedEnv } from '@mailfront/testkit';
 
 const bundle = join(import.meta.dirname, '../dist/rblsmtpd.js');
-const node20 = '/usr/bin/node';
-const runtimes = [process.execPath, ...(existsSync(node20) ? [node20] : [])];
+const runtimes = supportedRuntimes();
 /** Prints its own pid and the first input line, as an SMTP server would read it. */
 const program = ['/bin/sh', '-c', 'read line; echo "pid $$ got $line"; exit 3'];
 
@@ -19,15 +17,15 @@ t.test('--version', async (t) => {
   t.equal(r.stdout.toString(), 'rblsmtpd 0.1.0\n');
 });
 
-for (const node of runtimes) {
-  t.test(`pass-through on ${node}`, async (t) => {
+for (const { path: node, version } of runtimes) {
+  t.test(`pass-through on Node ${version}`, async (t) => {
     const r = await run(node, [bundle, '-t', '5', ...program], { input: 'EHLO x\r\n', env: { PATH: '/usr/bin:/bin', RBLSMTPD: '' } });
     t.equal(r.status, 3, 'the program status');
     t.match(r.stdout.toString(), /^pid \d+ got EHLO x\r\n$/, 'the program reads the client untouched');
     t.equal(r.stderr.toString(), '');
   });
 
-  t.test(`refusal on ${node}`, async (t) => {
+  t.test(`refusal on Node ${version}`, async (t) => {
     const r = await run(node, [bundle, ...program], {
       input: 'HELO x\r\nRCPT TO:<a@b>\r\nQUIT\r\n',
       env: { TCPREMOTEIP: '192.0.2.1', RBLSMTPD: '-spam source' },
@@ -52,17 +50,24 @@ function pids(node: string): Promise<{ rblsmtpd: number; program: number; parent
   });
 }
 
-const hasExecve = typeof (process as { execve?: unknown }).execve === 'function';
-/** /usr/bin/node when it is a runtime without process.execve (Debian's Node 20). */
-const oldNode = existsSync(node20) && spawnSync(node20, ['-e', 'process.exit(typeof process.execve === "function" ? 1 : 0)']).status === 0;
+for (const { path: node, version } of runtimes) {
+  t.test(`Node ${version}: PROGRAM replaces rblsmtpd, one process`, async (t) => {
+    const p = await pids(node);
+    t.equal(p.program, p.rblsmtpd);
+  });
 
-t.test('with execve, PROGRAM replaces rblsmtpd: one process', { skip: !hasExecve && 'no process.execve' }, async (t) => {
-  const p = await pids(process.execPath);
-  t.equal(p.program, p.rblsmtpd);
-});
+  // 22.x and 24.x abort (134) when execve fails: the target is checked first.
+  t.test(`Node ${version}: a PROGRAM that cannot run is a clear error and 111`, async (t) => {
+    const r = await run(node, [bundle, '/nonexistent/mailfront-smtpd'], { input: 'EHLO x\r\n', env: { RBLSMTPD: '' } });
+    t.equal(r.status, 111);
+    t.equal(r.stderr.toString(), 'rblsmtpd: fatal: unable to run /nonexistent/mailfront-smtpd: file does not exist\n');
+    t.equal(r.stdout.toString(), '');
+  });
+}
 
-t.test('without execve (Node 20), PROGRAM is rblsmtpd\'s child', { skip: !oldNode && 'no /usr/bin/node without execve' }, async (t) => {
-  const p = await pids(node20);
-  t.not(p.program, p.rblsmtpd);
-  t.equal(p.parent, p.rblsmtpd);
+const old = tooOldRuntime();
+t.test('a Node below the floor is refused clearly, exit 111', { skip: !old && 'no Node below the floor on this machine' }, async (t) => {
+  const r = await run(old!.path, [bundle, '/bin/true'], { env: { RBLSMTPD: '' } });
+  t.equal(r.status, 111);
+  t.match(r.stderr.toString(), new RegExp(`^rblsmtpd\\[\\d+\\]: Fatal: Node\\.js v${old!.version.replace(/\./g, '\\.')} is too old; rblsmtpd needs Node\\.js 22\\.19 or later\n$`));
 });

@@ -13,3 +13,5 @@ export { testCertificate } from './certificate.js';
 export type { TestCertificate } from './certificate.js';
 export { collector } from './collector.js';
 export type { Collector } from './collector.js';
+export { runtimeFloor, supportedRuntimes, tooOldRuntime } from './runtimes.js';
+export type { Runtime } from './runtimes.js';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { findTool, freePort, LineClient, requireOracles, run, scratchDir, startUcspiServer, testCertificate } from '../src/index.js';
+import { findTool, freePort, LineClient, requireOracles, run, runtimeFloor, scratchDir, startUcspiServer, supportedRuntimes, testCertificate, tooOldRuntime } from '../src/index.js';
 
 t.test('findTool finds sh and not a made-up name', async (t) => {
   t.match(findTool('sh'), /\/sh$/);
@@ -78,4 +78,16 @@ t.test('testCertificate makes a usable self-signed certificate and key', async (
   t.match(readFileSync(cert.certFile, 'latin1'), /^-----BEGIN CERTIFICATE-----/);
   t.match(readFileSync(cert.bothFile, 'latin1'), /PRIVATE KEY/);
   t.ok(createSecureContext({ cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) }));
+});
+
+t.test('supportedRuntimes: this Node first, then the installed older lines, none below the floor', async (t) => {
+  const runtimes = supportedRuntimes();
+  const [floorMajor, floorMinor] = runtimeFloor();
+  t.same(runtimes[0], { path: process.execPath, version: process.versions.node });
+  for (const r of runtimes) {
+    const [major, minor] = r.version.split('.').map(Number) as [number, number];
+    t.ok(major > floorMajor || (major === floorMajor && minor >= floorMinor), `${r.version} is supported`);
+  }
+  const old = tooOldRuntime();
+  if (old) t.notOk(runtimes.some((r) => r.path === old.path), `${old.path} ${old.version} is below the floor`);
 });
