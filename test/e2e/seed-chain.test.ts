@@ -81,7 +81,7 @@ for (const [name, command] of modules) {
       input: DIALOG,
     });
     const replies = r.stdout.toString().split('\r\n').filter(Boolean);
-    t.same(replies.slice(6, 12), [
+    t.same(replies.slice(8, 14), [
       '250 2.1.0 Sender accepted.',
       '250 2.1.5 Recipient accepted.',
       '250 2.1.5 Recipient accepted.',
@@ -89,8 +89,8 @@ for (const [name, command] of modules) {
       '553 5.1.1 Sorry, that recipient does not exist.',
       '550 5.1.0 Mail system is not configured to accept that recipient',
     ]);
-    t.equal(replies[12], '354 End your message with a period on a line by itself.');
-    t.match(replies[13], /^250 2\.6\.0 Accepted message qp \d+ bytes \d+$/);
+    t.equal(replies[14], '354 End your message with a period on a line by itself.');
+    t.match(replies[15], /^250 2\.6\.0 Accepted message qp \d+ bytes \d+$/);
     t.equal(r.status, 0);
     t.equal(readFileSync(join(root, 'out/env'), 'latin1'), 'Fsender@elsewhere.example\0Tjoe@example.org\0Tjane-news@example.org\0\0', 'only the valid recipients');
     t.match(readFileSync(join(root, 'out/msg'), 'latin1'), /^Received: from client\.example \(\[127\.0\.0\.9\]\)\n  by mx\.example\.org \(\[127\.0\.0\.1\]\)\n  with ESMTP via TCP; .*\nSubject: seed\n\nhello\n$/);

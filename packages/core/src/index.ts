@@ -1,7 +1,9 @@
 export { parseCli, usageText, EXIT_USAGE } from './cli.js';
 export type { CliOutcome, CliSpec, OptionSpec, OptionValue, ParsedCli, TextSink } from './cli.js';
 export { DataDecoder } from './data-decoder.js';
+export { domainLookupKey, domainToDisplay, hostNameToAscii, MAX_DOMAIN_LENGTH, MAX_LABEL_LENGTH } from './domain-name.js';
 export type { DataDecoderOptions } from './data-decoder.js';
+export { LineEndDecoder } from './line-end-decoder.js';
 export {
   ConfigError,
   envBoolean,

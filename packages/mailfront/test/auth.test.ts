@@ -48,6 +48,8 @@ t.test('AUTH PLAIN with require-auth and relayclient (P13)', async (t) => {
     '250-AUTH LOGIN PLAIN',
     '250-8BITMIME',
     '250-ENHANCEDSTATUSCODES',
+    '250-CHUNKING',
+    '250-SMTPUTF8',
     '250 PIPELINING',
     '530 5.7.1 You must authenticate first.',
     '235 2.7.0 Authentication succeeded.',

@@ -47,7 +47,7 @@ t.test('R1: codes, default texts, multi-line, pass, relayclient and databytes fi
     'EHLO c\r\nMAIL FROM:<spam@x.example>\r\nMAIL FROM:<slow@example.com>\r\nMAIL FROM:<a@trusted.example> SIZE=900\r\nRCPT TO:<u%v!w@example.org>\r\nRCPT TO:<x@Example.NET>\r\nRCPT TO:<y@pass.example>\r\nRCPT TO:<z@elsewhere.example>\r\nRCPT TO:<big@example.org>\r\nDATA\r\n0123456789012345678901234567890123456789012345678901234567890\r\n.\r\nEHLO again\r\nQUIT\r\n',
     env(RULES, { DATABYTES: '1000' }),
   );
-  t.same(r.replies.slice(6, 16), [
+  t.same(r.replies.slice(8, 18), [
     '553-Go away',
     '553 and stay away',
     '451 Deferred',
@@ -59,8 +59,8 @@ t.test('R1: codes, default texts, multi-line, pass, relayclient and databytes fi
     '250 Big one',
     '354 End your message with a period on a line by itself.',
   ]);
-  t.equal(r.replies[16], '552 5.2.3 Sorry, that message exceeds the maximum message length.');
-  t.equal(r.replies[18], '250-SIZE 1000', 'reset forgot the rule limit; counters set DATABYTES again');
+  t.equal(r.replies[18], '552 5.2.3 Sorry, that message exceeds the maximum message length.');
+  t.equal(r.replies[20], '250-SIZE 1000', 'reset forgot the rule limit; counters set DATABYTES again');
   t.equal(r.status, 0);
 });
 
@@ -75,7 +75,7 @@ t.test('R6: an n rule env item reaches add-received', async (t) => {
     'EHLO client.example\r\nMAIL FROM:<a@trusted.example>\r\nRCPT TO:<x@example.org>\r\nDATA\r\nSubject: t\r\n\r\nbody\r\n.\r\nQUIT\r\n',
     env(RULES),
   );
-  t.same(r.replies.slice(5, -2), ['250 Trusted sender', '250 Local domain', '354 End your message with a period on a line by itself.']);
+  t.same(r.replies.slice(7, -2), ['250 Trusted sender', '250 Local domain', '354 End your message with a period on a line by itself.']);
   t.match(r.replies.at(-2), /^250 Received \d+ bytes\.$/);
   t.ok(r.log.includes('X-Rule: noop,matchedReceived: from client.example (client.example.net [198.51.100.7])'), r.log.join('\n'));
 });
@@ -102,7 +102,7 @@ t.test('R2, R3: start-up failures in place of the greeting', async (t) => {
 t.test('without MAILRULES the plugin does nothing, not even at reset', async (t) => {
   const r = await dialog(['echo', 'counters', 'mailrules', 'accept'], 'EHLO c\r\nMAIL FROM:<a@b.c>\r\nQUIT\r\n', { ...CLIENT, DATABYTES: '5' });
   t.equal(r.replies[2], '250-SIZE 5');
-  t.equal(r.replies[6], "250 Sender='a@b.c'.");
+  t.equal(r.replies[8], "250 Sender='a@b.c'.");
 });
 
 t.test('warnings for ignored lines name the file and line', async (t) => {

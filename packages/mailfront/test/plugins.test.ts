@@ -52,7 +52,7 @@ t.test('counters: SIZE in EHLO, SIZE= parameter, body over DATABYTES (P1, P2)', 
       'DATA\r\n0123456789\r\n0123456789\r\n.\r\nQUIT\r\n',
     { ...CLIENT, DATABYTES: '20' },
   );
-  t.same(r.replies.slice(6, -1), [
+  t.same(r.replies.slice(8, -1), [
     '552 5.2.3 The message would exceed the maximum message size.',
     '552 5.2.3 The message would exceed the maximum message size.',
     "250 Sender='a@example.com'. [SIZE=20]",

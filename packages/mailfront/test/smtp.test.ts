@@ -14,11 +14,15 @@ t.test('greeting, EHLO capabilities in mailfront order, QUIT', async (t) => {
     '250-SIZE 1000',
     '250-8BITMIME',
     '250-ENHANCEDSTATUSCODES',
+    '250-CHUNKING',
+    '250-SMTPUTF8',
     '250 PIPELINING',
     '221 2.0.0 Good bye.',
   ]);
   t.equal(r.status, 0);
-  t.match(r.log.at(-1), /^bytes in: 14 bytes out: 147$/);
+  t.match(r.log.at(-1), /^bytes in: 14 bytes out: 175$/);
+  const plain = await dialog(['echo'], 'EHLO c\r\nQUIT\r\n', { ...CLIENT, SMTP_CHUNKING: 'no', SMTP_SMTPUTF8: 'off' });
+  t.same(plain.replies.slice(2, -1), ['250-8BITMIME', '250-ENHANCEDSTATUSCODES', '250 PIPELINING'], 'SMTP_CHUNKING and SMTP_SMTPUTF8 turn the new keywords off');
 });
 
 t.test('a pipelined burst gets every reply, in order', async (t) => {

@@ -42,6 +42,11 @@ export class Session {
   heloDomain: string | undefined;
   auth: AuthInfo | undefined;
   tls = false;
+  /**
+   * The current transaction's addresses may be UTF-8: SMTP's MAIL carried
+   * SMTPUTF8 (RFC 6531), or a QMTP/QMQP envelope holds a UTF-8 address.
+   */
+  utf8 = false;
   /** mailfront's named numbers: maxdatabytes, maxrcpts, maxhops, … */
   readonly numbers = new Map<string, number>();
   /** Entries added by mailrules (and other plugins); appended, so the first wins on lookup. */

@@ -5,9 +5,15 @@
  * relays for another host (FIXUP_RECEIVED_HOST/_IP), HEADER_ADD, then the
  * standard header. AUTH_ADD_RECEIVED=0 leaves all of it out for clients
  * that authenticated or have RELAYCLIENT set (mailfront 2.13+).
+ *
+ * For an SMTPUTF8 transaction the `with` value is the registered one of
+ * RFC 6531 §4.3 (UTF8SMTP, with S after STARTTLS and A after AUTH), and host
+ * names are shown as U-labels; otherwise the header stays ASCII and
+ * mailfront's (`with SMTP` or `with ESMTP`).
  */
 import type { PluginModule } from '../engine/plugin.js';
 import type { Session } from '../engine/session.js';
+import { domainToDisplay } from '@mailfront/core';
 import { binaryBytes, binaryString } from '../util/binary-string.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -61,7 +67,20 @@ function fixupHeader(l: Link, date: string): string {
   return `Received: from ${l.localHost} (${l.localHost} [${l.localIp}])\n  by ${l.fixupHost} ([${l.fixupIp}]); ${date}\n`;
 }
 
-function standardHeader(l: Link, session: Session, date: string): string {
+/** The `with` keyword: mailfront's protocol name, or RFC 6531's for an SMTPUTF8 transaction. */
+export function withKeyword(session: Session): string {
+  if (!session.utf8 || !/^E?SMTP$/.test(session.protocol)) return session.protocol;
+  return `UTF8SMTP${session.tls ? 'S' : ''}${session.authenticated ? 'A' : ''}`;
+}
+
+/** Host names from the environment are A-labels; an SMTPUTF8 header shows them as U-labels. */
+function unicodeNames(l: Link): Link {
+  const show = (name: string | undefined) => (name === undefined ? undefined : binaryString(domainToDisplay(name)));
+  return { ...l, localHost: show(l.localHost), remoteHost: show(l.remoteHost) };
+}
+
+function standardHeader(link: Link, session: Session, date: string): string {
+  const l = session.utf8 ? unicodeNames(link) : link;
   let from = session.heloDomain !== undefined ? clean(session.heloDomain) : (l.remoteHost ?? l.remoteIp ?? 'unknown');
   if (l.remoteHost !== undefined || l.remoteIp !== undefined) {
     const both = l.remoteHost !== undefined && l.remoteIp !== undefined;
@@ -69,7 +88,7 @@ function standardHeader(l: Link, session: Session, date: string): string {
   }
   let by = l.localHost ?? l.localIp ?? 'unknown';
   if (l.localIp !== undefined) by += ` ([${l.localIp}])`;
-  return `Received: from ${from}\n  by ${by}\n  with ${session.protocol} via ${l.proto}; ${date}\n`;
+  return `Received: from ${from}\n  by ${by}\n  with ${withKeyword(session)} via ${l.proto}; ${date}\n`;
 }
 
 export const addReceived: PluginModule = {

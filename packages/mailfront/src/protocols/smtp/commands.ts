@@ -7,13 +7,13 @@
  * message ends the transaction (2.12 accepts a second DATA and queues again
  * with a corrupt envelope).
  */
-import { isErrorResponse, ACCEPTED_RECIPIENT, ACCEPTED_SENDER, toReply } from '../../engine/response.js';
-import { parseAddressArgument } from './address.js';
-import { CONTINUE, type Next, type SmtpConnection } from './connection.js';
+import type { Reply } from '@mailfront/core';
+import { isErrorResponse, toReply } from '../../engine/response.js';
+import { bdat } from './bdat.js';
 import { receiveMessage } from './data.js';
+import { offerAddress } from './envelope.js';
 import {
-  ADDRESS_TOO_LONG,
-  BAD_ADDRESS,
+  BDAT_IN_PROGRESS,
   GOODBYE,
   HELP_REPLY,
   MAIL_FIRST,
@@ -23,16 +23,16 @@ import {
   READY_FOR_TLS,
   VRFY_REPLY,
 } from './replies.js';
+import { CONTINUE, type Next, type SmtpContext } from './state.js';
 
-type Handler = (c: SmtpConnection, argument: string) => Promise<Next> | Next;
-
+type Handler = (c: SmtpContext, argument: string) => Promise<Next> | Next;
 
 /** Fixed EHLO capabilities, after those the plugins add, in mailfront's order. */
 const BASE_CAPABILITIES = ['8BITMIME', 'ENHANCEDSTATUSCODES', 'PIPELINING'];
 
 /** Runs the reset hooks; a failing reset ends the session as mailfront does (status 0). */
-async function resetTransaction(c: SmtpConnection): Promise<Next> {
-  c.clearTransaction();
+async function resetTransaction(c: SmtpContext): Promise<Next> {
+  c.transaction.clear();
   const r = await c.engine.reset();
   if (isErrorResponse(r)) {
     c.reply(toReply(r, OK));
@@ -59,13 +59,28 @@ const ehlo: Handler = async (c, argument) => {
     c.reply(toReply(r, OK));
     return CONTINUE;
   }
-  // mailfront 2.20 advertises STARTTLS after PIPELINING.
-  const tls = offersStartTls(c) ? ['STARTTLS'] : [];
-  c.reply({ code: 250, text: [c.config.domain, ...capabilities, ...BASE_CAPABILITIES, ...tls].join('\n') });
+  c.reply({ code: 250, text: [c.config.domain, ...capabilities, ...ourCapabilities(c)].join('\n') });
   return CONTINUE;
 };
 
-function offersStartTls(c: SmtpConnection): boolean {
+/**
+ * mailfront's three, then the extensions it lacks; STARTTLS last, after
+ * PIPELINING, as mailfront 2.20 has it. The new keywords sit before
+ * PIPELINING so that the end of the list stays as mailfront writes it.
+ */
+function ourCapabilities(c: SmtpContext): string[] {
+  const [eightBit, enhanced, pipelining] = BASE_CAPABILITIES;
+  return [
+    eightBit!,
+    enhanced!,
+    ...(c.config.chunking ? ['CHUNKING'] : []),
+    ...(c.config.smtputf8 ? ['SMTPUTF8'] : []),
+    pipelining!,
+    ...(offersStartTls(c) ? ['STARTTLS'] : []),
+  ];
+}
+
+function offersStartTls(c: SmtpContext): boolean {
   return c.config.tls !== undefined && c.connection !== undefined && !c.engine.session.tls;
 }
 
@@ -86,52 +101,47 @@ const starttls: Handler = async (c, argument) => {
   return resetTransaction(c);
 };
 
-/** Parses a MAIL/RCPT argument and runs the hooks; true when the address was accepted. */
-async function offerAddress(c: SmtpConnection, argument: string, hook: 'sender' | 'recipient'): Promise<boolean> {
-  const parsed = parseAddressArgument(argument);
-  if (!parsed.ok) {
-    c.reply(parsed.problem === 'too-long' ? ADDRESS_TOO_LONG : BAD_ADDRESS);
-    return false;
-  }
-  const reply =
-    hook === 'sender'
-      ? toReply(await c.engine.sender(parsed), ACCEPTED_SENDER)
-      : toReply(await c.engine.recipient(parsed), ACCEPTED_RECIPIENT);
-  c.reply(reply);
-  return reply.code < 400;
+/** A reply in place of the command while a BDAT message is in progress (RFC 3030 §2). */
+function refusedDuringChunking(c: SmtpContext): boolean {
+  if (!c.transaction.chunking) return false;
+  c.reply(BDAT_IN_PROGRESS);
+  return true;
 }
 
 const mail: Handler = async (c, argument) => {
   c.log.info(`MAIL ${argument}`);
+  if (refusedDuringChunking(c)) return CONTINUE;
   const next = await resetTransaction(c);
   if (next !== CONTINUE) return next;
-  if (await offerAddress(c, argument, 'sender')) c.sawMail = true;
+  if (await offerAddress(c, argument, 'sender')) c.transaction.sawMail = true;
   return CONTINUE;
 };
 
 const rcpt: Handler = async (c, argument) => {
   c.log.info(`RCPT ${argument}`);
-  if (!c.sawMail) {
+  if (refusedDuringChunking(c)) return CONTINUE;
+  if (!c.transaction.sawMail) {
     c.reply(MAIL_FIRST);
     return CONTINUE;
   }
-  if (await offerAddress(c, argument, 'recipient')) c.sawRcpt = true;
+  if (await offerAddress(c, argument, 'recipient')) c.transaction.sawRcpt = true;
   return CONTINUE;
 };
 
 const data: Handler = async (c) => {
-  if (!c.sawMail) {
+  if (refusedDuringChunking(c)) return CONTINUE;
+  if (!c.transaction.sawMail) {
     c.reply(MAIL_FIRST);
     return CONTINUE;
   }
-  if (!c.sawRcpt) {
+  if (!c.transaction.sawRcpt) {
     c.reply(RCPT_FIRST);
     return CONTINUE;
   }
   const next = await receiveMessage(c);
   if (next !== CONTINUE) return next;
   // The transaction is over, whatever the outcome: the next message needs a new MAIL.
-  c.clearTransaction();
+  c.transaction.clear();
   await c.engine.reset();
   return CONTINUE;
 };
@@ -148,7 +158,7 @@ const quit: Handler = (c) => {
 };
 
 const constant =
-  (reply: typeof OK): Handler =>
+  (reply: Reply): Handler =>
   (c) => {
     c.reply(reply);
     return CONTINUE;
@@ -160,6 +170,7 @@ const HANDLERS: Record<string, Handler> = {
   MAIL: mail,
   RCPT: rcpt,
   DATA: data,
+  BDAT: bdat,
   RSET: rset,
   NOOP: constant(OK),
   VRFY: constant(VRFY_REPLY),
@@ -169,9 +180,12 @@ const HANDLERS: Record<string, Handler> = {
 };
 
 /** Commands that exist only in some sessions; elsewhere they are unknown verbs. */
-const AVAILABLE: Record<string, (c: SmtpConnection) => boolean> = { STARTTLS: offersStartTls };
+const AVAILABLE: Record<string, (c: SmtpContext) => boolean> = {
+  STARTTLS: offersStartTls,
+  BDAT: (c) => c.config.chunking,
+};
 
-export function builtinCommand(verb: string, c: SmtpConnection): Handler | undefined {
+export function builtinCommand(verb: string, c: SmtpContext): Handler | undefined {
   if (!Object.hasOwn(HANDLERS, verb)) return undefined;
   return (AVAILABLE[verb]?.(c) ?? true) ? HANDLERS[verb] : undefined;
 }

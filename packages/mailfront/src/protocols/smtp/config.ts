@@ -3,7 +3,7 @@
  * start-up. A bad value is a ConfigError naming the variable, reported in
  * place of the greeting.
  */
-import { envChoice, envDuration, envInteger, envIsSet, tlsSettingsFromEnv, type Env, type TlsSettings, type UcspiContext } from '@mailfront/core';
+import { envBoolean, envChoice, envDuration, envInteger, envIsSet, tlsSettingsFromEnv, type Env, type TlsSettings, type UcspiContext } from '@mailfront/core';
 import { binaryString } from '../../util/binary-string.js';
 
 export type BareNewlinePolicy = 'normalize' | 'reject';
@@ -22,6 +22,12 @@ export interface SmtpConfig {
   bareNewline: BareNewlinePolicy;
   /** Longest command line, in bytes, without its CR LF. */
   maxLineLength: number;
+  /** SMTP_CHUNKING: CHUNKING offered and BDAT understood (RFC 3030). */
+  chunking: boolean;
+  /** SMTP_MAX_CHUNK: the largest BDAT chunk read, in bytes; a larger one ends the session. */
+  maxChunk: number;
+  /** SMTP_SMTPUTF8: SMTPUTF8 offered, UTF-8 addresses accepted with it (RFC 6531). */
+  smtputf8: boolean;
   /** TLS_CERTFILE and friends; undefined when TLS is off. */
   tls: TlsSettings | undefined;
   /** TLS_IMMEDIATE: TLS from the first byte (SMTPS, port 465), no STARTTLS. */
@@ -33,6 +39,12 @@ const DEFAULT_TIMEOUT_MS = 1_200_000;
 const DEFAULT_SESSION_TIMEOUT_MS = 86_400_000;
 /** RFC 5321 allows 512 for a command line; extensions (AUTH, many ESMTP params) need more. */
 export const DEFAULT_MAX_LINE = 4096;
+/**
+ * Large enough for any real message sent as one chunk (as some MTAs do),
+ * small enough that a client cannot keep a session reading for ever on one
+ * BDAT line.
+ */
+export const DEFAULT_MAX_CHUNK = 256 * 1024 * 1024;
 
 export function smtpConfig(env: Env, ucspi: UcspiContext): SmtpConfig {
   const domain = binaryString(ucspi.localHost ?? 'unknown');
@@ -46,6 +58,9 @@ export function smtpConfig(env: Env, ucspi: UcspiContext): SmtpConfig {
     maxNotImplemented: envInteger(env, 'MAXNOTIMPL', 0),
     bareNewline: envChoice(env, 'SMTP_BARE_NEWLINE', ['normalize', 'reject'] as const, 'normalize'),
     maxLineLength: envInteger(env, 'SMTP_MAX_LINE', DEFAULT_MAX_LINE, { min: 512, max: 1_048_576 }),
+    chunking: envBoolean(env, 'SMTP_CHUNKING', true),
+    maxChunk: envInteger(env, 'SMTP_MAX_CHUNK', DEFAULT_MAX_CHUNK, { min: 65_536, max: 2 ** 40 }),
+    smtputf8: envBoolean(env, 'SMTP_SMTPUTF8', true),
     tls: tlsSettingsFromEnv(env),
     // Set (to anything but 0) means on, as the variable is used in mailfront.
     tlsImmediate: envIsSet(env, 'TLS_IMMEDIATE') && env.TLS_IMMEDIATE !== '0',

@@ -16,10 +16,8 @@ import { binaryBytes } from '../../util/binary-string.js';
 import { builtinCommand } from './commands.js';
 import type { SmtpConfig } from './config.js';
 import { NO_PARAMETERS_ALLOWED, NOT_IMPLEMENTED, LINE_TOO_LONG, PARAMETER_REQUIRED, shuttingDown, timedOut, TOO_MANY_UNIMPLEMENTED } from './replies.js';
-
-/** What a command handler wants next: go on, or end the session with a status. */
-export const CONTINUE = 'continue' as const;
-export type Next = typeof CONTINUE | { exit: number };
+import { CONTINUE, type Next, type SmtpContext } from './state.js';
+import { Transaction } from './transaction.js';
 
 export interface SmtpOptions {
   engine: Engine;
@@ -32,17 +30,14 @@ export interface SmtpOptions {
   windDown?: AbortSignal | undefined;
 }
 
-export class SmtpConnection {
+export class SmtpConnection implements SmtpContext {
   readonly engine: Engine;
   readonly input: ByteInput;
   readonly output: Output;
   readonly config: SmtpConfig;
   readonly connection: SmtpOptions['connection'];
   readonly windDown: AbortSignal | undefined;
-  /** MAIL was accepted in this transaction. */
-  sawMail = false;
-  /** At least one RCPT was accepted in this transaction. */
-  sawRcpt = false;
+  readonly transaction = new Transaction();
   #notImplemented = 0;
   #deadline: number;
   #commands: PluginCommand[] = [];
@@ -96,12 +91,6 @@ export class SmtpConnection {
     return true;
   }
 
-  /** Ends the transaction in the protocol's view (the engine resets separately). */
-  clearTransaction(): void {
-    this.sawMail = false;
-    this.sawRcpt = false;
-  }
-
   /** The conversation after a successful start-up; resolves with the exit status. */
   async run(): Promise<number> {
     this.#commands = this.engine.commands();
@@ -151,7 +140,7 @@ export class SmtpConnection {
     } catch (e) {
       this.log.warn(`internal error: ${(e as Error).message}`);
       this.reply(INTERNAL_ERROR);
-      this.clearTransaction();
+      this.transaction.clear();
       await this.engine.reset().catch(() => undefined);
       return CONTINUE;
     }

@@ -23,6 +23,28 @@ export const TOO_MANY_UNIMPLEMENTED = r(503, '5.5.0 Too many unimplemented comma
 /** Only under SMTP_BARE_NEWLINE=reject. */
 export const BARE_NEWLINE = r(550, '5.5.2 Message contains a bare CR or LF; lines must end in CR LF.');
 
+/** DATA, MAIL or RCPT while a BDAT message is in progress (RFC 3030 §2). */
+export const BDAT_IN_PROGRESS = r(503, '5.5.1 A BDAT message is in progress: send BDAT LAST or RSET first.');
+/** A BDAT line that cannot be parsed: the bytes after it cannot be told from commands, so the session ends. */
+export const BDAT_SYNTAX = r(521, '5.5.4 Syntax: BDAT size [LAST]; closing connection.');
+/** BODY=BINARYMIME: not offered, because the qmail queue stores lines, not binary content. */
+export const BINARYMIME_UNSUPPORTED = r(555, '5.5.4 BODY=BINARYMIME is not supported.');
+/** RFC 6531 §3.7.4: a non-ASCII address without SMTPUTF8; 550 at MAIL, 553 at RCPT. */
+export const NON_ASCII_SENDER = r(550, '5.6.7 Non-ASCII addresses need the SMTPUTF8 parameter.');
+export const NON_ASCII_RECIPIENT = r(553, '5.6.7 Non-ASCII addresses need the SMTPUTF8 parameter.');
+/** SMTPUTF8 allows UTF-8, and only valid UTF-8 (RFC 6531 §3.3). */
+export const BAD_UTF8_SENDER = r(501, '5.1.7 The sender address is not valid UTF-8.');
+export const BAD_UTF8_RECIPIENT = r(501, '5.1.3 The recipient address is not valid UTF-8.');
+
+export function chunkAccepted(size: number): Reply {
+  return r(250, `2.0.0 ${size} bytes received.`);
+}
+
+/** A chunk over SMTP_MAX_CHUNK is refused before it is read, so the session ends. */
+export function chunkTooLarge(max: number): Reply {
+  return r(552, `5.3.4 BDAT chunk over ${max} bytes; closing connection.`);
+}
+
 export function timedOut(domain: string): Reply {
   return r(421, `4.4.2 ${domain} Timeout, closing connection.`);
 }
