@@ -40,9 +40,15 @@ export function hostNameToAscii(domain: string): string | undefined {
   if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return undefined;
   for (const label of labels) {
     if (label.length > MAX_LABEL_LENGTH || !LDH_LABEL.test(label)) return undefined;
-    if (label.startsWith('xn--') && domainToUnicode(label) === label) return undefined;
+    if (label.startsWith('xn--') && !validALabel(label)) return undefined;
   }
   return ascii;
+}
+
+/** An `xn--` label must decode to a U-label that itself starts and ends with no hyphen (RFC 5891 §4.2.3.1). */
+function validALabel(label: string): boolean {
+  const unicode = domainToUnicode(label);
+  return unicode !== label && !unicode.startsWith('-') && !unicode.endsWith('-');
 }
 
 /**

@@ -71,7 +71,7 @@ async function cvmServer(t: { teardown(fn: () => void): void }) {
   const stop = new AbortController();
   const module: CvmModule = {
     lookup(request) {
-      if (request.domain !== 'example.org') return { code: 100, outOfScope: true };
+      if (request.domain !== 'example.org' && request.domain !== 'xn--bcher-kva.example') return { code: 100, outOfScope: true };
       if (request.account === 'broken') return { code: 4 };
       if (request.account !== 'known') return { code: 100 };
       return { code: 0, account: { username: 'known', userId: 1000, groupId: 1000, directory: '/home/known', suppGroupIds: [] } };
@@ -109,4 +109,36 @@ t.test('cvm-validate: existing, unknown, out of scope, failing, no domain (V3)',
   t.equal(down.replies[2], '451 4.1.0 Sorry, I could not verify that recipient (internal temporary error).', 'a dead module defers, never bounces');
   const off = await dialog(['echo', 'accept', 'cvm-validate'], 'MAIL FROM:<>\r\nRCPT TO:<x@y.z>\r\nQUIT\r\n');
   t.equal(off.replies[2], "250 Recipient='x@y.z'.", 'without CVM_LOOKUP the plugin does nothing');
+});
+
+const utf8 = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+
+t.test('SMTPUTF8: qmail-validate compares U-labels and A-labels as one domain', async (t) => {
+  const q = qmailHome(t);
+  q.control('rcpthosts', 'Bücher.example\n.xn--espaol-zwa.example\n');
+  q.control('badmailfrom', '@spam.bücher.example\n');
+  const r = await dialog(
+    ['echo', 'qmail-validate'],
+    utf8('MAIL FROM:<x@spam.xn--bcher-kva.example> SMTPUTF8\r\nMAIL FROM:<jörg@example.com> SMTPUTF8\r\nRCPT TO:<a@xn--bcher-kva.example>\r\nRCPT TO:<ü@BÜCHER.example>\r\nRCPT TO:<b@mx.español.example>\r\nRCPT TO:<c@español.example>\r\nQUIT\r\n'),
+    { ...CLIENT, QMAILHOME: q.home },
+  );
+  t.same(r.replies.slice(1, -1).map((l) => Buffer.from(l, 'latin1').toString('utf8')), [
+    '553 5.1.0 Sorry, your envelope sender is in my badmailfrom list.',
+    "250 Sender='jörg@example.com'. [SMTPUTF8]",
+    "250 Recipient='a@xn--bcher-kva.example'.",
+    "250 Recipient='ü@BÜCHER.example'.",
+    "250 Recipient='b@mx.español.example'.",
+    '550 5.1.0 Mail system is not configured to accept that recipient',
+  ]);
+});
+
+t.test('SMTPUTF8: cvm-validate asks about the A-label domain and the UTF-8 local part', async (t) => {
+  const socket = await cvmServer(t);
+  const r = await dialog(
+    ['echo', 'accept-sender', 'cvm-validate', 'accept-recipient'],
+    utf8('MAIL FROM:<a@example.com> SMTPUTF8\r\nRCPT TO:<known@bücher.example>\r\nRCPT TO:<jörg@Bücher.example>\r\nQUIT\r\n'),
+    { ...CLIENT, CVM_LOOKUP: `cvm-local:${socket}` },
+  );
+  t.equal(Buffer.from(r.replies[2]!, 'latin1').toString('utf8'), "250 Recipient='known@bücher.example'.");
+  t.equal(r.replies[3], '553 5.1.1 Sorry, that recipient does not exist.');
 });

@@ -9,9 +9,24 @@
  *   number  the first line as a decimal (databytes)
  */
 
+import { domainLookupKey } from '@mailfront/core';
+
 /** ASCII-only lower case: domains and local parts fold A-Z, nothing else (as qmail's case_lowerb). */
 export function asciiLower(text: string): string {
   return /[A-Z]/.test(text) ? text.replace(/[A-Z]+/g, (s) => s.toLowerCase()) : text;
+}
+
+/**
+ * An address (or an `@domain` entry) in the form control-file lists are
+ * compared in: the local part ASCII-lower-cased as qmail does, the domain
+ * after the last `@` in its lower-cased A-label form, so that
+ * `joe@Bücher.example` and `joe@xn--bcher-kva.example` are one key. For
+ * ASCII addresses this is asciiLower.
+ */
+export function addressLookupKey(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at === -1) return asciiLower(address);
+  return asciiLower(address.slice(0, at + 1)) + domainLookupKey(address.slice(at + 1));
 }
 
 /** isspace: blank, tab, LF, VT, FF, CR. */

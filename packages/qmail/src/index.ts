@@ -1,5 +1,5 @@
 export { AddressList, RcptHosts } from './address-lists.js';
-export { asciiLower, parseControlLine, parseControlList, parseControlNumber } from './control.js';
+export { addressLookupKey, asciiLower, parseControlLine, parseControlList, parseControlNumber } from './control.js';
 export { dotQmailExt, fileExists, findDotQmail } from './dot-qmail.js';
 export type { ExistsCheck } from './dot-qmail.js';
 export { parsePasswd, PasswdFile } from './passwd.js';

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { buildCdb, CdbReader } from '@mailfront/cdb64';
 import { AddressList, RcptHosts } from '../src/address-lists.js';
+import { addressLookupKey } from '../src/control.js';
 import { asciiLower, parseControlLine, parseControlList, parseControlNumber } from '../src/control.js';
 import { findVirtualDomain, parseVirtualDomains } from '../src/virtual-domains.js';
 
@@ -63,4 +64,29 @@ t.test('rcpthosts and morercpthosts.cdb', async (t) => {
   t.notOk(hosts.allowsAddress('a@other.example'));
   t.ok(hosts.allowsAddress('postmaster'), 'an address without @ is local');
   t.notOk(new RcptHosts([], undefined).allows('example.org'));
+});
+
+t.test('IDN: U-labels and A-labels are one domain in rcpthosts, badmailfrom and badrcptto', async (t) => {
+  const hosts = new RcptHosts(['Bücher.example', '.xn--espaol-zwa.example'], undefined);
+  t.ok(hosts.allows('xn--bcher-kva.example'));
+  t.ok(hosts.allows('BÜCHER.example'.toLowerCase()));
+  t.ok(hosts.allows('mx.español.example'), 'a .suffix entry written as an A-label covers U-label subdomains');
+  t.notOk(hosts.allows('español.example'));
+  t.ok(hosts.allowsAddress('jörg@XN--BCHER-KVA.example'));
+  const bad = new AddressList(['Jörg@xn--bcher-kva.example', '@spam.bücher.example']);
+  t.ok(bad.matches('jörg@bücher.example'), 'the local part is kept as is apart from ASCII case');
+  t.notOk(bad.matches('JÖRG@bücher.example'), 'qmail folds ASCII only');
+  t.ok(bad.matches('x@spam.xn--bcher-kva.example'));
+  t.equal(addressLookupKey('Joe@Bücher.Example'), 'joe@xn--bcher-kva.example');
+  t.equal(addressLookupKey('@Bücher.example'), '@xn--bcher-kva.example');
+  t.equal(addressLookupKey('NoDomain'), 'nodomain');
+});
+
+t.test('IDN: morercpthosts.cdb is looked up by the A-label, and by the U-label for a cdb built from UTF-8', async (t) => {
+  const ascii = new RcptHosts([], CdbReader.fromBuffer(buildCdb([[b('xn--bcher-kva.example'), b('')]])));
+  t.ok(ascii.allows('bücher.example'));
+  const unicode = new RcptHosts([], CdbReader.fromBuffer(buildCdb([[b('bücher.example'), b('')]])));
+  t.ok(unicode.allows('xn--bcher-kva.example'));
+  t.ok(unicode.allows('Bücher.example'));
+  t.notOk(unicode.allows('xn--zz.example'));
 });

@@ -7,10 +7,15 @@
  * arrives; with one (NEED_FILE) qmail-queue starts at message end with the
  * file as its stdin. qmail-queue runs in $QMAILHOME; unlike mailfront, this
  * process never changes its own directory.
+ *
+ * A UTF-8 domain in the envelope (SMTPUTF8) goes to qmail-queue in its
+ * A-label form, the form qmail-send finds in control/locals and
+ * control/virtualdomains and looks up in DNS; local parts go as sent.
  */
 import type { BackendModule } from '../engine/plugin.js';
 import type { Response } from '../engine/response.js';
 import { binaryBytes } from '../util/binary-string.js';
+import { withAsciiDomain } from '../util/idn.js';
 import { DEFAULT_QMAILHOME, isDirectory, NO_QMAIL_DIRECTORY } from './qmail-home.js';
 import { EXEC_FAILED_STATUS, QmailQueueRun, type QueueOutcome } from './qmail-queue.js';
 import { QQ_CRASHED, statusResponse } from './qmail-queue-status.js';
@@ -60,11 +65,11 @@ export const qmailBackend: BackendModule = {
         return undefined;
       },
       sender(arg) {
-        envelope = `F${arg.address}\0`;
+        envelope = `F${withAsciiDomain(arg.address)}\0`;
         return undefined;
       },
       recipient(arg) {
-        envelope += `T${arg.address}\0`;
+        envelope += `T${withAsciiDomain(arg.address)}\0`;
         return undefined;
       },
       dataStart(file) {

@@ -7,8 +7,11 @@
  * it is not empty. A module that answers "out of scope" (not my domain) lets
  * the recipient pass to the other plugins; an unknown user is refused
  * permanently; any other failure defers the recipient (451), so a broken
- * module never bounces mail.
+ * module never bounces mail. The domain is sent in its lower-cased A-label
+ * form (an SMTPUTF8 client may send U-labels; qmail's control files, which
+ * cvm-qmail reads, hold A-labels); the local part as the client sent it.
  */
+import { domainLookupKey } from '@mailfront/core';
 import { createCvmClient, CvmCode, type CvmClient } from '@mailfront/cvm';
 import type { PluginModule } from '../engine/plugin.js';
 import type { Response } from '../engine/response.js';
@@ -32,7 +35,7 @@ export const cvmValidate: PluginModule = {
         const address = textString(arg.address);
         const at = address.lastIndexOf('@');
         if (at === -1) return undefined;
-        const result = await cvm.lookup(address.slice(0, at), address.slice(at + 1), { split: false });
+        const result = await cvm.lookup(address.slice(0, at), domainLookupKey(address.slice(at + 1)), { split: false });
         if (result.code === CvmCode.OK) return undefined;
         if (result.code === CvmCode.PERMFAIL) return result.outOfScope === 1 ? undefined : NO_SUCH_RECIPIENT;
         session.log.warn(`cvm-validate: ${module} answered code ${result.code} for ${address}`);

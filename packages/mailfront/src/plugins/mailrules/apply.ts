@@ -11,7 +11,7 @@
  */
 import type { Response } from '../../engine/response.js';
 import type { Session } from '../../engine/session.js';
-import { listMatches } from './lists.js';
+import { listMatchesAny } from './lists.js';
 import type { AddressPattern, Rule } from './rules-file.js';
 
 // The default texts carry no enhanced status code, as in mailfront.
@@ -19,9 +19,9 @@ const DEFAULT_ACCEPT = 'OK';
 const DEFAULT_REJECT = 'Rejected';
 const DEFAULT_DEFER = 'Deferred';
 
-/** An address (lower-cased) against one pattern. */
-export function patternMatches(pattern: AddressPattern, address: string): boolean {
-  const found = pattern.list ? listMatches(pattern.list.list, pattern.list.byDomain, address) : pattern.glob!.matches(address);
+/** An address, in its forms (address-forms.ts), against one pattern: any form may match. */
+export function patternMatches(pattern: AddressPattern, forms: readonly string[]): boolean {
+  const found = pattern.list ? listMatchesAny(pattern.list.list, pattern.list.byDomain, forms) : forms.some((f) => pattern.glob!.matches(f));
   return found !== pattern.negated;
 }
 

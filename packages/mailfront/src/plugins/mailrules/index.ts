@@ -10,9 +10,9 @@
  * (which is why plugin order matters: counters before mailrules advertises
  * SIZE 0).
  */
-import { asciiLower } from '@mailfront/qmail';
 import type { PluginModule } from '../../engine/plugin.js';
 import { INTERNAL_ERROR, type Response } from '../../engine/response.js';
+import { addressForms } from './address-forms.js';
 import { applyEffects, patternMatches, walk } from './apply.js';
 import { ListLoader, readCapped, reason } from './lists.js';
 import { parseRules, RulesError, type RuleSet } from './rules-file.js';
@@ -30,8 +30,8 @@ export const mailrules: PluginModule = {
     const file = env.MAILRULES;
     const lists = new ListLoader();
     let rules: RuleSet | undefined;
-    /** The sender of this transaction, lower-cased: recipient rules test it too. */
-    let sender = '';
+    /** The sender of this transaction in its forms (lower-cased): recipient rules test it too. */
+    let sender: string[] = [''];
 
     /** A cdb that became unreadable is a temporary failure of the command, never a match. */
     const guarded = (run: () => Response | undefined): Response | undefined => {
@@ -74,7 +74,7 @@ export const mailrules: PluginModule = {
       },
       sender(arg) {
         if (rules === undefined) return undefined;
-        sender = asciiLower(arg.address);
+        sender = addressForms(arg.address);
         const set = rules;
         return guarded(() =>
           walk(set.sender, {
@@ -87,7 +87,7 @@ export const mailrules: PluginModule = {
         if (rules === undefined) return undefined;
         // Every rule tests the address as the client gave it, even after an
         // earlier `n` rule appended its RELAYCLIENT text.
-        const recipient = asciiLower(arg.address);
+        const recipient = addressForms(arg.address);
         const set = rules;
         return guarded(() =>
           walk(set.recipient, {

@@ -16,7 +16,8 @@
  * silent match.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { WatchedCdb, asciiLower } from '@mailfront/qmail';
+import { WatchedCdb } from '@mailfront/qmail';
+import { entryForms } from './address-forms.js';
 import { textString } from '../../util/binary-string.js';
 
 /** Text lists larger than this are refused rather than read into memory. */
@@ -39,7 +40,7 @@ export function parseTextList(contents: string): Set<string> {
   const entries = new Set<string>();
   for (const raw of contents.split('\n')) {
     const entry = raw.replace(BLANKS, '');
-    if (entry !== '' && !entry.startsWith('#')) entries.add(asciiLower(entry));
+    if (entry !== '' && !entry.startsWith('#')) for (const form of entryForms(entry)) entries.add(form);
   }
   return entries;
 }
@@ -129,4 +130,9 @@ export function listMatches(list: AddressList, byDomain: boolean, address: strin
   const at = address.lastIndexOf('@');
   if (byDomain) return at >= 0 && list.has(address.slice(at + 1));
   return list.has(address) || list.has(at >= 0 ? address.slice(at) : '');
+}
+
+/** listMatches for any of an address's forms (addressForms). */
+export function listMatchesAny(list: AddressList, byDomain: boolean, forms: readonly string[]): boolean {
+  return forms.some((address) => listMatches(list, byDomain, address));
 }

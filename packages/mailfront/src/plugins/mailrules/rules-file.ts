@@ -14,7 +14,7 @@
  * with mailfront keeps working here). Problems that stop start-up are
  * thrown as RulesError with the file and line.
  */
-import { asciiLower } from '@mailfront/qmail';
+import { patternForm } from './address-forms.js';
 import { FieldError, decodeField, splitEnvItems, splitFields } from './fields.js';
 import { compileGlob } from './glob.js';
 import { ListError, type AddressList } from './lists.js';
@@ -145,7 +145,7 @@ function parsePattern(raw: string, options: ParseOptions): AddressPattern {
     const byDomain = name.startsWith('@');
     return { negated, text, list: { list: options.openList(byDomain ? name.slice(1) : name), byDomain } };
   }
-  return { negated, text, glob: compileGlob(asciiLower(text)) };
+  return { negated, text, glob: compileGlob(patternForm(text)) };
 }
 
 /** `NAME=VALUE` items separated by commas; an empty item is skipped, a malformed one reported. */
