@@ -126,6 +126,8 @@ t.test('addresses with NUL or over 1000 bytes refuse the message', async (t) => 
     ['a\0b', ['a@x'], 'D5.1.7 Sender address contains a NUL byte.'],
     ['a@b', ['ok@x', long], 'D5.1.3 Recipient address too long.'],
     ['a@b', ['n\0ul@x', 'ok@x'], 'D5.1.3 Recipient address contains a NUL byte.'],
+    ['caf\xe9@x', ['a@x'], 'D5.1.7 Sender address is not valid UTF-8.'],
+    ['a@b', ['ok@x', '\xc0\xafx@x'], 'D5.1.3 Recipient address is not valid UTF-8.'],
   ];
   for (const [sender, recipients, answer] of cases) {
     const r = await qmqpSession(['echo', 'accept'], qmqpPackage('m\n', sender, recipients));
@@ -181,4 +183,11 @@ t.test('TIMEOUT: quiet before the package ends the session; inside it is a die',
   stuck.end();
   t.equal(d.stdout, ns('ZEOF while reading sender address'));
   t.equal(d.status, 111);
+});
+
+t.test('UTF-8 addresses (SMTPUTF8 mail relayed by QMQP) pass to the plugins as they are', async (t) => {
+  const utf8 = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+  const r = await qmqpSession(['echo', 'accept'], qmqpPackage('m\n', utf8('jörg@bücher.example'), [utf8('ñ@español.example')]));
+  t.equal(r.stdout, ns('KReceived 2 bytes.'));
+  t.ok(r.log.some((l) => l.startsWith('sender <j')), 'the sender reached the hooks');
 });

@@ -183,6 +183,16 @@ t.test('addresses with NUL or over 1000 bytes are refused before any plugin', as
   t.ok(sender.log.includes('sender too long (1001 bytes)'));
 });
 
+t.test('UTF-8 addresses pass as they are; other 8-bit addresses are refused before any plugin', async (t) => {
+  const utf8 = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+  const q = queue(t);
+  const r = await qmtpSession(['queuedir', 'accept'], qmtpPackage('\nm', utf8('jörg@bücher.example'), [utf8('ñ@español.example'), 'caf\xe9@x', '\xed\xa0\x80@x']), q.env);
+  t.equal(r.stdout, ns('K2.6.0 Message accepted.') + ns('D5.1.3 Recipient address is not valid UTF-8.').repeat(2));
+  t.match(Buffer.from(q.files()[0]!, 'latin1').toString('utf8'), /^jörg@bücher\.example\0ñ@español\.example\0\0/, 'queued with the UTF-8 envelope');
+  const bad = await qmtpSession(['echo', 'accept'], qmtpPackage('\nm', '\xff@x', ['a@x']), ENV);
+  t.equal(bad.stdout, ns('D5.1.7 Sender address is not valid UTF-8.'));
+});
+
 /** A qmail home whose fake qmail-queue saves fd 0 and fd 1, then writes `done`. */
 function qmailHome(t: Parameters<typeof queue>[0]) {
   const home = scratchDir(t);

@@ -6,16 +6,22 @@
  * with a NUL byte (it would split the qmail-queue envelope, `Fa\0Tvictim\0`)
  * and one over MAX_ADDRESS_LENGTH bytes (qmail-queue refuses it anyway).
  * A long one is skipped, not stored, so the client stays in step and
- * memory stays bounded.
+ * memory stays bounded. Both protocols carry UTF-8 addresses (SMTPUTF8
+ * mail relayed by QMTP/QMQP) as they are, with no parameter to announce
+ * them; a non-ASCII address that is not valid UTF-8 is refused, as SMTP
+ * refuses it.
  */
 import { LimitedSource, NetstringError, readExactly, readNetstringEnd, readNetstringLength, type ByteSource } from '@mailfront/core';
 import type { Response } from '../../engine/response.js';
+import { addressCharset } from '../../util/address-charset.js';
 import type { NetstringLink, ReadTexts } from './link.js';
 import {
   MAX_ADDRESS_LENGTH,
   RECIPIENT_HAS_NUL,
+  RECIPIENT_NOT_UTF8,
   RECIPIENT_TOO_LONG,
   SENDER_HAS_NUL,
+  SENDER_NOT_UTF8,
   SENDER_TOO_LONG,
 } from './replies.js';
 
@@ -32,11 +38,13 @@ export interface AddressField {
 
 const TOO_LONG: Record<AddressKind, Response> = { sender: SENDER_TOO_LONG, recipient: RECIPIENT_TOO_LONG };
 const HAS_NUL: Record<AddressKind, Response> = { sender: SENDER_HAS_NUL, recipient: RECIPIENT_HAS_NUL };
+const NOT_UTF8: Record<AddressKind, Response> = { sender: SENDER_NOT_UTF8, recipient: RECIPIENT_NOT_UTF8 };
 
 /** The field for the bytes of an address that was read whole. */
 export function addressField(bytes: Buffer, kind: AddressKind): AddressField {
   const address = bytes.toString('latin1');
-  return { address, length: bytes.length, problem: address.includes('\0') ? HAS_NUL[kind] : undefined };
+  const problem = address.includes('\0') ? HAS_NUL[kind] : addressCharset(address) === 'invalid' ? NOT_UTF8[kind] : undefined;
+  return { address, length: bytes.length, problem };
 }
 
 /** The field for an address too long to keep. */

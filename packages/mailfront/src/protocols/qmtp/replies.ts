@@ -43,6 +43,9 @@ export const SENDER_TOO_LONG: Response = { code: 553, text: '5.1.7 Sender addres
 export const SENDER_HAS_NUL: Response = { code: 553, text: '5.1.7 Sender address contains a NUL byte.' };
 export const RECIPIENT_TOO_LONG: Response = { code: 553, text: '5.1.3 Recipient address too long.' };
 export const RECIPIENT_HAS_NUL: Response = { code: 553, text: '5.1.3 Recipient address contains a NUL byte.' };
+/** A non-ASCII address must be UTF-8 (RFC 6531's rule; QMTP and QMQP carry UTF-8 envelopes as they are). */
+export const SENDER_NOT_UTF8: Response = { code: 553, text: '5.1.7 Sender address is not valid UTF-8.' };
+export const RECIPIENT_NOT_UTF8: Response = { code: 553, text: '5.1.3 Recipient address is not valid UTF-8.' };
 
 /** K for 200–399, D for 500 and up, Z for the rest (4xx, and codes below 200). */
 export function statusLetter(code: number): 'K' | 'Z' | 'D' {
