@@ -1,7 +1,8 @@
 /**
- * A tiny authoritative DNS server on 127.0.0.1 for tests: it answers A and
- * TXT questions from a table the test controls and NXDOMAIN for every name
- * not in it. An entry can also fail (SERVFAIL, REFUSED), answer late or never
+ * A tiny authoritative DNS server on 127.0.0.1 for tests: it answers A,
+ * AAAA, MX and TXT questions from a table the test controls and NXDOMAIN for
+ * every name not in it (enough for DNSBL lookups and for SPF, DKIM, DMARC
+ * and ARC). An entry can also fail (SERVFAIL, REFUSED), answer late or never
  * answer, so DNSBL clients can be tested against every outcome without any
  * outside DNS.
  *
@@ -10,10 +11,12 @@
  * answered correctly. Malformed messages are ignored.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { isIPv4 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 
 export const DNS_TYPE_A = 1;
+export const DNS_TYPE_MX = 15;
 export const DNS_TYPE_TXT = 16;
+export const DNS_TYPE_AAAA = 28;
 
 const CLASS_IN = 1;
 const RCODE_NOERROR = 0;
@@ -29,6 +32,10 @@ const TXT_CHUNK = 255;
 export interface DnsAnswer {
   /** IPv4 addresses for A questions. */
   a?: string[];
+  /** IPv6 addresses for AAAA questions. */
+  aaaa?: string[];
+  /** Mail exchangers for MX questions, most preferred first unless `priority` says otherwise. */
+  mx?: Array<string | { exchange: string; priority: number }>;
   /** TXT records: each one a text, or the character-strings of one record. */
   txt?: Array<string | Buffer | Array<string | Buffer>>;
   /** Fail every question for the name instead of answering; 'drop' never answers. */
@@ -142,6 +149,30 @@ function aData(address: string): Buffer {
   return Buffer.from(address.split('.').map(Number));
 }
 
+function aaaaData(address: string): Buffer {
+  if (!isIPv6(address) || address.includes('.')) throw new Error(`not an IPv6 address in hex form: ${address}`);
+  const [head, tail] = address.split('::') as [string, string | undefined];
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const missing = 8 - groups(head).length - groups(tail).length;
+  const all = [...groups(head), ...(tail !== undefined ? Array(missing).fill('0') : []), ...groups(tail)];
+  const bytes = Buffer.alloc(16);
+  all.forEach((g, i) => bytes.writeUInt16BE(parseInt(g, 16), i * 2));
+  return bytes;
+}
+
+/** A domain name as uncompressed labels. */
+function nameData(name: string): Buffer {
+  const labels = name.replace(/\.$/, '').split('.').filter(Boolean);
+  return Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+}
+
+function mxData(mx: string | { exchange: string; priority: number }, index: number): Buffer {
+  const { exchange, priority } = typeof mx === 'string' ? { exchange: mx, priority: (index + 1) * 10 } : mx;
+  const preference = Buffer.alloc(2);
+  preference.writeUInt16BE(priority);
+  return Buffer.concat([preference, nameData(exchange)]);
+}
+
 /** The response to one question according to the table; null means "do not answer". */
 export function respond(q: Question, entry: DnsAnswer | undefined): Buffer | null {
   if (entry?.fail === 'drop') return null;
@@ -149,6 +180,8 @@ export function respond(q: Question, entry: DnsAnswer | undefined): Buffer | nul
   if (entry.fail) return Buffer.concat([header(q, entry.fail === 'servfail' ? RCODE_SERVFAIL : RCODE_REFUSED, 0), q.raw]);
   let records: Buffer[] = [];
   if (q.type === DNS_TYPE_A) records = (entry.a ?? []).map((a) => record(DNS_TYPE_A, aData(a)));
+  if (q.type === DNS_TYPE_AAAA) records = (entry.aaaa ?? []).map((a) => record(DNS_TYPE_AAAA, aaaaData(a)));
+  if (q.type === DNS_TYPE_MX) records = (entry.mx ?? []).map((m, i) => record(DNS_TYPE_MX, mxData(m, i)));
   if (q.type === DNS_TYPE_TXT) records = (entry.txt ?? []).map((t) => record(DNS_TYPE_TXT, txtData(t)));
   // A name in the table without records of the asked type: NOERROR, no answer (NODATA).
   return Buffer.concat([header(q, RCODE_NOERROR, records.length), q.raw, ...records]);

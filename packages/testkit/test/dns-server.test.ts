@@ -2,7 +2,7 @@ import t from 'tap';
 import { createSocket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import { parseQuestion, respond } from '../src/dns-server.js';
-import { DNS_TYPE_A, DNS_TYPE_TXT, startDnsServer } from '../src/index.js';
+import { DNS_TYPE_A, DNS_TYPE_AAAA, DNS_TYPE_MX, DNS_TYPE_TXT, startDnsServer } from '../src/index.js';
 
 function resolverFor(address: string, timeout = 2000): Resolver {
   const r = new Resolver({ timeout, tries: 1 });
@@ -37,6 +37,21 @@ t.test('answers A and TXT from its table, NXDOMAIN otherwise', async (t) => {
     { name: '2.0.0.127.zen.test', type: DNS_TYPE_A },
     { name: '2.0.0.127.zen.test', type: DNS_TYPE_TXT },
   ]);
+});
+
+t.test('answers AAAA and MX', async (t) => {
+  const dns = await startDnsServer({
+    'v6.test': { aaaa: ['2001:db8::25', '::1', '2001:db8:1:2:3:4:5:6'], mx: ['mx1.v6.test', { exchange: 'mx2.v6.test.', priority: 5 }] },
+  });
+  t.teardown(() => dns.stop());
+  const r = resolverFor(dns.address);
+  t.same(await r.resolve6('v6.test'), ['2001:db8::25', '::1', '2001:db8:1:2:3:4:5:6']);
+  t.same((await r.resolveMx('v6.test')).map(({ exchange, priority }) => ({ exchange, priority })), [
+    { exchange: 'mx1.v6.test', priority: 10 },
+    { exchange: 'mx2.v6.test', priority: 5 },
+  ]);
+  t.equal(await code(r.resolveMx('nope.test')), 'ENOTFOUND');
+  t.same(dns.queries.map((q) => q.type), [DNS_TYPE_AAAA, DNS_TYPE_MX, DNS_TYPE_MX]);
 });
 
 t.test('fails, delays or drops on request', async (t) => {
@@ -83,6 +98,7 @@ t.test('parseQuestion and respond', async (t) => {
   t.same([...answer.subarray(answer.length - 4)], [127, 0, 0, 9]);
   t.equal(respond(q, { fail: 'drop' }), null);
   t.throws(() => respond(q, { a: ['::1'] }), /not an IPv4 address/);
+  t.throws(() => respond({ ...q, type: DNS_TYPE_AAAA }, { aaaa: ['::ffff:1.2.3.4'] }), /not an IPv6 address in hex form/);
   t.equal(respond(q, { txt: [''] })!.readUInt16BE(6), 0, 'A question for a TXT-only name: NODATA');
   const txt = respond({ ...q, type: DNS_TYPE_TXT }, { txt: [''] })!;
   t.same([...txt.subarray(txt.length - 3)], [0, 1, 0], 'an empty TXT is one empty string');
