@@ -82,3 +82,10 @@ t.test('data before the envelope (QMTP order) still writes the NUL separator', a
   t.same(q.contents(), ['s@x.y\0r@x.y\0\0early body\n']);
   await engine.close();
 });
+
+t.test('with a temporary file (NEED_FILE) the file is queued: injected headers are kept', async (t) => {
+  const q = queue(t);
+  const r = await dialog(['queuedir', 'force-file', 'add-received', 'accept'], SESSION, { ...CLIENT, QUEUEDIR: q.dir });
+  t.equal(r.replies.at(-2), '250 2.6.0 Message accepted.');
+  t.match(q.contents()[0], /^a@example\.com\0b@example\.org\0c@example\.org\0\0Received: from [^\n]*\n  by [^\n]*\n  with SMTP via TCP; [^\n]*\nline\n$/);
+});

@@ -7,7 +7,10 @@
  *
  * When data comes before the envelope (QMTP, QMQP) the body waits in a
  * scratch file and is appended at message end. Unlike mailfront, the NUL
- * that ends the envelope is written in that case too.
+ * that ends the envelope is written in that case too. When a plugin keeps
+ * the message in the temporary file (NEED_FILE), the message is copied from
+ * that file at message end, as qmail's backend reads it, so injected headers
+ * and a plugin's rewrite (mailauth's results, a scanner's headers) are kept.
  */
 import { open, link, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -87,6 +90,8 @@ export function queuedirBackend(prefix = 'QUEUEDIR', name = 'queuedir'): Backend
       let fileName = '';
       /** The body, when it came before the envelope. */
       let early: MessageFile | undefined;
+      /** NEED_FILE: the message is read from the engine's file at message end. */
+      let fromFile = false;
       let wroteSeparator = false;
 
       const write = async (bytes: Buffer): Promise<Response | undefined> => {
@@ -136,7 +141,9 @@ export function queuedirBackend(prefix = 'QUEUEDIR', name = 'queuedir'): Backend
           if (!file) return undefined;
           return write(binaryBytes(`${arg.address}\0`));
         },
-        async dataStart() {
+        async dataStart(messageFile) {
+          fromFile = messageFile !== undefined;
+          if (fromFile) return undefined;
           if (file) {
             wroteSeparator = true;
             return write(Buffer.from([0]));
@@ -145,18 +152,20 @@ export function queuedirBackend(prefix = 'QUEUEDIR', name = 'queuedir'): Backend
           return undefined;
         },
         async dataBlock(block) {
+          if (fromFile) return undefined;
           if (early) {
             early.append(block);
             return undefined;
           }
           return file ? write(block) : undefined;
         },
-        async messageEnd() {
+        async messageEnd(messageFile) {
           if (!file || !config || !tmpPath) return WRITE_FAILED;
           try {
             if (!wroteSeparator) await file.write(Buffer.from([0]));
-            if (early) {
-              for await (const chunk of early.stream()) await file.write(chunk as Buffer);
+            const body = fromFile ? messageFile : early;
+            if (body) {
+              for await (const chunk of body.stream()) await file.write(chunk as Buffer);
             }
             if (config.sync) await file.sync();
             await file.close();
@@ -174,6 +183,7 @@ export function queuedirBackend(prefix = 'QUEUEDIR', name = 'queuedir'): Backend
           early?.close();
           early = undefined;
           wroteSeparator = false;
+          fromFile = false;
           return undefined;
         },
         close: discard,
