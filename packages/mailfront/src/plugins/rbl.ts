@@ -14,12 +14,12 @@
  * queuedir (RBL_QUEUEDIR_TMP, _DEST, _NOSYNC) and refused at message end.
  */
 import { isIP } from 'node:net';
-import { checkAllowList, checkBlockList, DnsblResolver, parseDnsServers, printableText, type DnsblResult } from '@mailfront/dnsbl';
+import { checkAllowList, checkBlockList, DnsblResolver, printableText, type DnsblResult } from '@mailfront/dnsbl';
 import { queuedirBackend } from '../backends/queuedir.js';
-import { ConfigError } from '@mailfront/core';
 import type { Hooks, PluginModule } from '../engine/plugin.js';
 import type { Response } from '../engine/response.js';
 import type { Session } from '../engine/session.js';
+import { dnsServers } from '../util/dns-servers.js';
 
 const REASON_MAX = 200;
 const DNS_ERROR: Response = { code: 451, text: '4.3.0 DNS error doing RBL lookup' };
@@ -54,17 +54,6 @@ async function decide(session: Session, resolver: DnsblResolver, ip: string): Pr
   if (hit?.status === 'listed') return { listed: true, reason: hit.text || `listed by ${hit.zone}` };
   const failure = [...allowed, ...listed].find((r) => r.status === 'error');
   return failure?.status === 'error' ? { failed: describe(failure) } : { listed: false };
-}
-
-/** DNSCACHEIP, the djbdns convention the C plugin follows; unset: the system resolver. */
-function dnsServers(session: Session): string[] | undefined {
-  const value = session.getenv('DNSCACHEIP');
-  if (value === undefined || value.trim() === '') return undefined;
-  try {
-    return parseDnsServers(value);
-  } catch {
-    throw new ConfigError('DNSCACHEIP', value, 'a list of name server addresses');
-  }
 }
 
 export const rbl: PluginModule = {
