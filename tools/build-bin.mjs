@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// Bundles one binary package into a single executable ES module file with a
+// Bundles one binary package into an executable ES module file with a
 // shebang and no runtime dependencies, so `npm i -g @mailfront/<binary>`
-// installs exactly one file.
+// installs the package's own files and nothing else.
+//
+// Code that a program loads only on demand (a dynamic import(), such as the
+// mailauth plugin's library) goes into a chunk file beside the bundle, so
+// that a session that never uses it does not pay for parsing it. A binary
+// without such imports is still exactly one file.
 //
 // The first statement of the bundle checks the runtime against the
 // package's engines.node: on an older Node the program says so and exits
@@ -10,8 +15,8 @@
 //
 // usage: node tools/build-bin.mjs ENTRY.ts OUTFILE.js   (run from the package)
 import { build } from 'esbuild';
-import { chmodSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 const [entry, outfile] = process.argv.slice(2);
 if (!entry || !outfile) {
@@ -36,15 +41,28 @@ const runtimeCheck =
   `process.stderr.write("${program}["+process.pid+"]: Fatal: Node.js "+process.version+" is too old; ${program} needs Node.js ${major}.${minor} or later\\n");` +
   `process.exit(111)}})();`;
 
+const outdir = dirname(outfile);
+// Chunks of an earlier build must not be packed with this one.
+rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+
 await build({
-  entryPoints: [entry],
-  outfile,
+  entryPoints: [{ in: entry, out: program }],
+  outdir,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: `node${major}.${minor}`,
   format: 'esm',
-  // CommonJS dependencies such as minimist are wrapped into the ESM bundle.
-  banner: { js: `#!/usr/bin/env node\n${runtimeCheck}` },
+  // CommonJS dependencies such as minimist are wrapped into the ESM bundle;
+  // those that require() Node's built-ins (mailauth's, prom-client's) need a
+  // real require.
+  banner: {
+    js:
+      `#!/usr/bin/env node\n${runtimeCheck}\n` +
+      "import { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);",
+  },
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -25,6 +25,9 @@ const EXPECTED = [
   'rblsmtpd',
 ];
 
+/** The receivers, which can run the mailauth plugin. */
+const RECEIVERS = ['mailfront-qmqpd', 'mailfront-qmtpd', 'mailfront-smtpd'];
+
 interface Manifest {
   name: string;
   version: string;
@@ -83,7 +86,10 @@ t.test('npm pack, install into an empty prefix, run', async (t) => {
   t.equal(tarballs.length, EXPECTED.length, 'one tarball per package');
   for (const p of tarballs) {
     const bin = p.name.replace('@mailfront/', '');
-    t.same(p.files.map((f) => f.path).sort(), ['LICENSE', 'README.md', `dist/${bin}.js`, 'package.json'], `${bin}: exactly the bundle, README, LICENSE`);
+    // Code loaded on demand (the mailauth plugin's library) is a chunk beside the bundle.
+    const files = p.files.map((f) => f.path).sort();
+    t.same(files.filter((f) => !/^dist\/chunks\/[\w-]+\.js$/.test(f)), ['LICENSE', 'README.md', `dist/${bin}.js`, 'package.json'], `${bin}: exactly the bundle and its chunks, README, LICENSE`);
+    if (RECEIVERS.includes(bin)) t.ok(files.some((f) => /^dist\/chunks\/library-/.test(f)), `${bin}: the mailauth library chunk`);
   }
 
   const prefix = join(work, 'prefix');
@@ -118,6 +124,14 @@ t.test('npm pack, install into an empty prefix, run', async (t) => {
       t.match(help.stdout.toString(), new RegExp(`^Usage: ${bin} `), `${bin} --help on node ${nodeVersion}`);
       t.equal(help.status, 0);
     }
+    // The on-demand chunk loads from the installed package: an SPF check
+    // against a name server that is not there is a temporary error.
+    const smtp = await run(join(prefix, 'bin', 'mailfront-smtpd'), ['echo', 'mailauth', 'accept'], {
+      env: { ...envFor(node), TCPREMOTEIP: '192.0.2.7', DNSCACHEIP: '127.0.0.1:9', MAILAUTH_DNS_TIMEOUT: '500ms', MAILAUTH_TEMPFAIL: '1' },
+      cwd: empty,
+      input: 'HELO c\r\nMAIL FROM:<a@example.test>\r\nQUIT\r\n',
+    });
+    t.match(smtp.stdout.toString(), /\r\n451 4\.4\.3 SPF: temporary DNS error, try again later\r\n/, `mailfront-smtpd with mailauth on node ${nodeVersion}`);
   }
 
   const old = tooOldRuntime();

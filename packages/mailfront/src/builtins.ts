@@ -10,6 +10,7 @@ import { counters } from './plugins/counters.js';
 import { cvmAuthenticate } from './plugins/cvm-authenticate.js';
 import { cvmValidate } from './plugins/cvm-validate.js';
 import { forceFile } from './plugins/force-file.js';
+import { mailauth } from './plugins/mailauth/index.js';
 import { mailrules } from './plugins/mailrules/index.js';
 import { patterns } from './plugins/patterns/index.js';
 import { qmailValidate } from './plugins/qmail-validate.js';
@@ -36,6 +37,7 @@ export const BUILTIN_PLUGINS: ReadonlyMap<string, PluginModule> = byName([
   cvmAuthenticate,
   cvmValidate,
   forceFile,
+  mailauth,
   mailrules,
   patterns,
   qmailValidate,
