@@ -43,3 +43,5 @@ export type { UcspiContext } from './ucspi.js';
 export { startTls, tlsSettingsFromEnv } from './tls.js';
 export type { StartTlsOptions, TlsSettings, TlsUpgrade } from './tls.js';
 export { lazyCrypto, lazyTls } from './lazy.js';
+export { RECHECK_INTERVAL_MS, recheckAllNow, RecheckTimer } from './recheck.js';
+export type { Clock } from './recheck.js';

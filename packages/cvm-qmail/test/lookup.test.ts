@@ -2,7 +2,7 @@ import t from 'tap';
 import { chmodSync, mkdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CvmRequest, type CvmLookupResult } from '@mailfront/cvm';
-import { createLogger } from '@mailfront/core';
+import { createLogger, recheckAllNow } from '@mailfront/core';
 import { QmailModule } from '../src/qmail-module.js';
 import { settingsFromEnv } from '../src/settings.js';
 import { collector, qmailTree } from './helpers/tree.js';
@@ -52,20 +52,25 @@ t.test('MISSINGDOMAIN, MISSINGUSER, ASSUME_LOCAL (reference A.7)', async (t) => 
   t.match(moduleFor(root, { CVM_QMAIL_ASSUME_LOCAL: '1' }).ask('anything', 'x.wild.test'), { code: 0, domain: '.wild.test' });
 });
 
-t.test('changed files are seen on the next request, me and envnoathost too (reference A.21)', async (t) => {
+t.test('changed files are seen within a second (here at once: recheckAllNow), me and envnoathost too (reference A.21)', async (t) => {
   const root = qmailTree(t);
   const { ask } = moduleFor(root);
   t.match(ask('info', 'new.test'), { code: 100, outOfScope: true });
   appendFileSync(join(root, 'control/virtualdomains'), 'new.test:vuser\n');
+  recheckAllNow();
   t.match(ask('info', 'new.test'), { code: 0 });
   writeFileSync(join(root, 'control/me'), 'virt.test\n');
+  recheckAllNow();
   t.match(ask('info'), { code: 0, domain: 'virt.test' }, 'a changed control/me is used (cvm keeps the old one)');
   writeFileSync(join(root, 'control/envnoathost'), 'example.org  \n');
+  recheckAllNow();
   t.match(ask('joe'), { code: 100, outOfScope: true }, 'envnoathost is not trimmed (reference A.26)');
   rmSync(join(root, 'users/cdb'));
+  recheckAllNow();
   t.match(ask('joe', 'example.org'), { code: 100, outOfScope: false }, 'users/cdb removed: passwd');
   t.match(ask('Root', 'example.org'), { code: 0, user: 'root' }, 'no users/cdb: passwd gets the lower-cased name');
   rmSync(join(root, 'control/virtualdomains'));
+  recheckAllNow();
   t.match(ask('info', 'virt.test'), { code: 100, outOfScope: true }, 'virtualdomains may be missing');
   t.match(ask('root', 'example.org'), { code: 0 });
 });

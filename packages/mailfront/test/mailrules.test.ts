@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { writeCdb } from '@mailfront/cdb64';
 import { scratchDir } from '@mailfront/testkit';
 import { CLIENT, dialog } from './helpers/dialog.js';
-import { ucspiFromEnv } from '@mailfront/core';
+import { recheckAllNow, ucspiFromEnv } from '@mailfront/core';
 import type { PluginContext } from '../src/engine/plugin.js';
 import { Session } from '../src/engine/session.js';
 import { mailrules } from '../src/plugins/mailrules/index.js';
@@ -194,6 +194,7 @@ t.test('cdb lists: lower-cased keys, missing is empty, replaced files are seen',
   t.notOk(listed.has('a@b'), 'missing: empty');
   writeCdb(join(dir, 'tmp.cdb'), [['a@b', '']]);
   renameSync(join(dir, 'tmp.cdb'), fresh);
+  recheckAllNow();
   t.ok(listed.has('a@b'), 'appeared: seen');
   loader.close();
   t.equal((await dialog(['echo', 'accept-sender', 'mailrules'], 'MAIL FROM:<>\r\nRCPT TO:<A@B>\r\nQUIT\r\n', e2)).replies[2], '250 F');

@@ -4,11 +4,12 @@ import t from 'tap';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scratchDir } from '@mailfront/testkit';
-import { ucspiFromEnv } from '@mailfront/core';
+import { recheckAllNow, ucspiFromEnv } from '@mailfront/core';
 import { CLIENT, dialog } from './helpers/dialog.js';
 import type { PluginContext } from '../src/engine/plugin.js';
 import { Session } from '../src/engine/session.js';
 import { patterns } from '../src/plugins/patterns/index.js';
+import { PatternsSource } from '../src/plugins/patterns/patterns-file.js';
 
 const dir = scratchDir(t);
 const file = (name: string, text: string) => {
@@ -88,9 +89,11 @@ t.test('the file is read again when it changes, and kept when it disappears', as
   };
   t.equal((await check('one\n'))?.code, 554);
   writeFileSync(p, '/two, a longer file\n');
+  recheckAllNow();
   t.equal(await check('one\n'), undefined);
   t.equal((await check('two, a longer file'))?.code, 554, 'a last line without LF is checked');
   unlinkSync(p);
+  recheckAllNow();
   t.equal((await check('two, a longer file\n'))?.code, 554);
   t.same(log, [`Could not read patterns file '${p}': No such file or directory`]);
 });
@@ -109,4 +112,24 @@ t.test('injected headers are not checked; an empty patterns file checks nothing'
   t.match(results(r)[0], /^250 Received/);
   const e = file('empty', '# nothing\n');
   t.match(results(await dialog(['echo', 'patterns', 'accept'], message('x\r\n') + 'QUIT\r\n', { ...CLIENT, PATTERNS: e }))[0], /^250/);
+});
+
+t.test('the patterns file is looked at at most once a second, its error reported for every message meanwhile', async (t) => {
+  let now = 0;
+  const source = new PatternsSource(() => now);
+  const p = file('throttled', '/one\n');
+  const warn = () => {};
+  t.same(source.load(p, warn).patterns.length, 1);
+  writeFileSync(p, '/one\n/two\n');
+  now = 999;
+  t.same(source.load(p, warn).patterns.length, 1, 'within the second: no stat, the patterns read before');
+  now = 1000;
+  t.same(source.load(p, warn).patterns.length, 2, 'a second later: the change is seen');
+  unlinkSync(p);
+  now = 2000;
+  t.match(source.load(p, warn), { patterns: { length: 2 }, error: { code: 'ENOENT' } });
+  now = 2500;
+  t.match(source.load(p, warn), { patterns: { length: 2 }, error: { code: 'ENOENT' } }, 'the error again, without a stat');
+  const other = file('other', '/x\n/y\n/z\n');
+  t.same(source.load(other, warn).patterns.length, 3, 'another name is looked at at once');
 });

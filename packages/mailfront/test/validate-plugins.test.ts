@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { writeCdb } from '@mailfront/cdb64';
 import { runModule, type CvmModule } from '@mailfront/cvm';
 import { scratchDir } from '@mailfront/testkit';
+import { recheckAllNow } from '@mailfront/core';
 import { CLIENT, dialog } from './helpers/dialog.js';
 
 function qmailHome(t: { teardown(fn: () => void): void }) {
@@ -45,6 +46,8 @@ t.test('qmail-validate: morercpthosts.cdb, missing files, changed files', async 
   const before = await dialog(['echo', 'qmail-validate'], session, { ...CLIENT, QMAILHOME: q.home });
   t.same(before.replies.slice(1, -1), ["250 Sender=''.", "250 Recipient='a@more.example'.", '550 5.1.0 Mail system is not configured to accept that recipient']);
   q.control('rcpthosts', 'new.example\n');
+  // The control files are the process's, looked at again within a second.
+  recheckAllNow();
   const after = await dialog(['echo', 'qmail-validate'], session, { ...CLIENT, QMAILHOME: q.home });
   t.equal(after.replies[3], "250 Recipient='a@new.example'.");
   const empty = scratchDir(t);

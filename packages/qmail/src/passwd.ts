@@ -4,7 +4,7 @@
  * changes); accounts that only an NSS module such as LDAP knows are not
  * found. NIS compatibility lines (+, -) are skipped.
  */
-import { WatchedFile } from './watched-file.js';
+import { WatchedFile, type WatchOptions } from './watched-file.js';
 
 export interface PasswdEntry {
   name: string;
@@ -33,8 +33,8 @@ export function parsePasswd(contents: Buffer | undefined): ReadonlyMap<string, P
 export class PasswdFile {
   readonly #file: WatchedFile<ReadonlyMap<string, PasswdEntry>>;
 
-  constructor(path = '/etc/passwd') {
-    this.#file = new WatchedFile(path, parsePasswd);
+  constructor(path = '/etc/passwd', options: WatchOptions = {}) {
+    this.#file = new WatchedFile(path, parsePasswd, options);
   }
 
   /** The entry of exactly this name (case matters, as in getpwnam). */

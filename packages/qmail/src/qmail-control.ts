@@ -1,6 +1,6 @@
 /**
  * The control files and user database of one qmail installation, each
- * re-read when it changes (one stat per use):
+ * re-read when it changes (looked at at most once a second):
  *
  *   const qmail = new QmailControl('/var/qmail');
  *   qmail.rcpthosts().allowsAddress('joe@example.org');
@@ -13,12 +13,12 @@ import { parseControlLine, parseControlList, parseControlNumber } from './contro
 import { PasswdFile } from './passwd.js';
 import { parseVirtualDomains, type VirtualDomainTable } from './virtual-domains.js';
 import { WatchedCdb } from './watched-cdb.js';
-import { WatchedFile } from './watched-file.js';
+import { WatchedFile, type WatchOptions } from './watched-file.js';
 
 /** QMAIL_ROOT's (cvm) and QMAILHOME's default. */
 export const DEFAULT_QMAIL_ROOT = '/var/qmail';
 
-export interface QmailControlOptions {
+export interface QmailControlOptions extends WatchOptions {
   /** The passwd file for users that users/cdb does not list (default /etc/passwd). */
   passwdPath?: string;
 }
@@ -42,17 +42,17 @@ export class QmailControl {
     options: QmailControlOptions = {},
   ) {
     const control = (name: string) => `${root}/control/${name}`;
-    this.#locals = new WatchedFile(control('locals'), (c) => new Set(parseControlList(c)));
-    this.#virtualDomains = new WatchedFile(control('virtualdomains'), parseVirtualDomains);
-    this.#me = new WatchedFile(control('me'), parseControlLine);
-    this.#envnoathost = new WatchedFile(control('envnoathost'), parseControlLine);
-    this.#rcpthosts = new WatchedFile(control('rcpthosts'), (c) => parseControlList(c));
-    this.#badmailfrom = new WatchedFile(control('badmailfrom'), (c) => new AddressList(parseControlList(c)));
-    this.#badrcptto = new WatchedFile(control('badrcptto'), (c) => new AddressList(parseControlList(c)));
-    this.#databytes = new WatchedFile(control('databytes'), (c) => parseControlNumber(c) ?? 0);
-    this.#moreRcptHosts = new WatchedCdb(control('morercpthosts.cdb'));
-    this.#users = new WatchedCdb(`${root}/users/cdb`);
-    this.passwd = new PasswdFile(options.passwdPath);
+    this.#locals = new WatchedFile(control('locals'), (c) => new Set(parseControlList(c)), options);
+    this.#virtualDomains = new WatchedFile(control('virtualdomains'), parseVirtualDomains, options);
+    this.#me = new WatchedFile(control('me'), parseControlLine, options);
+    this.#envnoathost = new WatchedFile(control('envnoathost'), parseControlLine, options);
+    this.#rcpthosts = new WatchedFile(control('rcpthosts'), (c) => parseControlList(c), options);
+    this.#badmailfrom = new WatchedFile(control('badmailfrom'), (c) => new AddressList(parseControlList(c)), options);
+    this.#badrcptto = new WatchedFile(control('badrcptto'), (c) => new AddressList(parseControlList(c)), options);
+    this.#databytes = new WatchedFile(control('databytes'), (c) => parseControlNumber(c) ?? 0, options);
+    this.#moreRcptHosts = new WatchedCdb(control('morercpthosts.cdb'), options);
+    this.#users = new WatchedCdb(`${root}/users/cdb`, options);
+    this.passwd = new PasswdFile(options.passwdPath, options);
   }
 
   /** control/locals: lower-cased domains delivered locally. */
@@ -106,4 +106,22 @@ export class QmailControl {
     this.#users.close();
     this.#moreRcptHosts.close();
   }
+}
+
+const shared = new Map<string, QmailControl>();
+
+/**
+ * The QmailControl of a qmail directory for this whole process: every
+ * session of a long-lived process (mailfront-tcpsvd) uses the same parsed
+ * files and open cdbs, looked at again at most once a second, instead of
+ * reading them all again per session. Never closed; it lives as long as
+ * the process.
+ */
+export function sharedQmailControl(root: string): QmailControl {
+  let qmail = shared.get(root);
+  if (qmail === undefined) {
+    qmail = new QmailControl(root);
+    shared.set(root, qmail);
+  }
+  return qmail;
 }

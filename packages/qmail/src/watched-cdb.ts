@@ -1,18 +1,27 @@
 /**
  * A cdb that is reopened when it is replaced (qmail-newu and
- * qmail-newmrh publish a new file by rename), checked with one stat per
- * use, like WatchedFile. A missing file is undefined.
+ * qmail-newmrh publish a new file by rename), checked with a stat at most
+ * once a second, like WatchedFile. A missing file is undefined.
  */
 import { statSync } from 'node:fs';
 import { CdbReader } from '@mailfront/cdb64';
+import { RecheckTimer } from '@mailfront/core';
+import type { WatchOptions } from './watched-file.js';
 
 export class WatchedCdb {
   #identity: string | undefined;
   #reader: CdbReader | undefined;
+  readonly #recheck: RecheckTimer;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    options: WatchOptions = {},
+  ) {
+    this.#recheck = new RecheckTimer(undefined, options.clock);
+  }
 
   get(): CdbReader | undefined {
+    if (!this.#recheck.due() && this.#identity !== undefined) return this.#reader;
     let identity = 'absent';
     try {
       const stats = statSync(this.path);

@@ -1,15 +1,17 @@
 /**
- * A file whose parsed contents are kept until the file changes: every get()
- * stat()s it and re-reads it only when its inode, modification time or
- * size changed, or it appeared or disappeared. A long-running server so
- * picks up an edited control file on the next request, without a restart
- * or a signal, at the price of one stat per use.
+ * A file whose parsed contents are kept until the file changes: get()
+ * stat()s it (at most once a second, see core's recheck.ts) and re-reads it
+ * only when its inode, modification time or size changed, or it appeared
+ * or disappeared. A long-running server so picks up an edited control file
+ * within a second, without a restart or a signal, and a session with many
+ * recipients does not pay a stat for each.
  *
  * A missing file, or a directory where the file should be, is "absent"
  * (parse receives undefined). Any other error (permission denied, I/O)
  * is thrown: it must not be mistaken for an empty file.
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
+import { RecheckTimer, type Clock } from '@mailfront/core';
 
 /** Files larger than this are refused rather than read into memory. */
 export const WATCHED_FILE_MAX_BYTES = 64 * 1024 * 1024;
@@ -18,18 +20,28 @@ export class FileTooLargeError extends Error {
   override name = 'FileTooLargeError';
 }
 
+export interface WatchOptions {
+  /** The clock of the once-a-second check (tests pass their own). */
+  clock?: Clock;
+}
+
 export class WatchedFile<T> {
   #identity: string | undefined;
   #value: T | undefined;
   #loaded = false;
+  readonly #recheck: RecheckTimer;
 
   constructor(
     readonly path: string,
     private readonly parse: (contents: Buffer | undefined) => T,
-  ) {}
+    options: WatchOptions = {},
+  ) {
+    this.#recheck = new RecheckTimer(undefined, options.clock);
+  }
 
   /** The current parsed contents. */
   get(): T {
+    if (!this.#recheck.due() && this.#loaded) return this.#value as T;
     const stats = statOrAbsent(this.path);
     const identity = stats === undefined ? 'absent' : `${stats.ino}:${stats.mtimeMs}:${stats.size}`;
     if (!this.#loaded || identity !== this.#identity) {

@@ -5,10 +5,12 @@
  * control/morercpthosts.cdb to accept recipients in our domains (a listed
  * `.example.com` covers every subdomain of example.com, not example.com).
  *
- * The files are re-read when they change (mailfront reads them once at
- * start-up), and the process does not chdir into QMAILHOME.
+ * The files are re-read when they change, seen within a second (mailfront
+ * reads them once at start-up), and the process does not chdir into
+ * QMAILHOME. The parsed files are the process's (sharedQmailControl): the
+ * sessions of a long-lived process do not read them again each.
  */
-import { QmailControl } from '@mailfront/qmail';
+import { sharedQmailControl, type QmailControl } from '@mailfront/qmail';
 import type { PluginModule } from '../engine/plugin.js';
 import { ACCEPT, INTERNAL_ERROR, type Response } from '../engine/response.js';
 import { DEFAULT_QMAILHOME, isDirectory, NO_QMAIL_DIRECTORY } from '../backends/qmail-home.js';
@@ -36,7 +38,7 @@ export const qmailValidate: PluginModule = {
     return {
       init() {
         if (!isDirectory(home)) return NO_QMAIL_DIRECTORY;
-        qmail = new QmailControl(home);
+        qmail = sharedQmailControl(home);
         // Read everything once now, so that an unreadable file stops start-up.
         return guarded((q) => (q.badmailfrom(), q.badrcptto(), q.rcpthosts(), undefined));
       },
@@ -48,9 +50,6 @@ export const qmailValidate: PluginModule = {
           const at = address.lastIndexOf('@');
           return at !== -1 && q.rcpthosts().allows(address.slice(at + 1)) ? ACCEPT : undefined;
         }),
-      close() {
-        qmail?.close();
-      },
     };
   },
 };

@@ -17,6 +17,7 @@
  * marker no longer loses its first byte.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { RecheckTimer, type Clock } from '@mailfront/core';
 import { compileGlob, type Glob } from '../mailrules/glob.js';
 
 export type PatternScope = 'header' | 'after-blank' | 'normal';
@@ -58,16 +59,34 @@ export function parsePatterns(contents: string, warn: (message: string) => void)
 }
 
 /**
- * The patterns of one file, read again only when the file changed (one
- * stat per message). A file that cannot be read keeps what was read
- * before, as in mailfront, and the reason is returned for the log.
+ * The patterns of one file, read again only when the file changed (looked
+ * at at most once a second, not once per message). A file that cannot be
+ * read keeps what was read before, as in mailfront, and the reason is
+ * returned for the log, for every message until the file is looked at again.
  */
 export class PatternsSource {
   #name: string | undefined;
   #identity = '';
   #patterns: Pattern[] = [];
+  /** The name last looked at, and why it could not be read (undefined: it could). */
+  #lookedAt: string | undefined;
+  #error: unknown;
+  readonly #recheck: RecheckTimer;
+
+  constructor(clock?: Clock) {
+    this.#recheck = new RecheckTimer(undefined, clock);
+  }
 
   load(name: string, warn: (message: string) => void): { patterns: Pattern[]; error?: unknown } {
+    if (this.#recheck.due() || name !== this.#lookedAt) {
+      this.#lookedAt = name;
+      this.#error = this.#read(name, warn);
+    }
+    return this.#error === undefined ? { patterns: this.#patterns } : { patterns: this.#patterns, error: this.#error };
+  }
+
+  /** Reads the file if it changed; returns why it could not be read. */
+  #read(name: string, warn: (message: string) => void): unknown {
     try {
       const path = Buffer.from(name, 'latin1');
       const stats = statSync(path);
@@ -79,9 +98,9 @@ export class PatternsSource {
         this.#name = name;
         this.#identity = identity;
       }
-      return { patterns: this.#patterns };
+      return undefined;
     } catch (error) {
-      return { patterns: this.#patterns, error };
+      return error;
     }
   }
 }
