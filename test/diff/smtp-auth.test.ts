@@ -79,7 +79,7 @@ if (oracle) {
     const [mine, c0] = await Promise.all([ours('mailfront-smtpd', ['echo', 'cvm-authenticate'], vars, input), theirs(oracle.mailfront, 'smtp', ['echo', 'cvm-authenticate'], vars, input)]);
     t.same(replies(mine), replies(c0));
     t.match(c0.stderr, new RegExp(`AUTH PLAIN ${PLAIN.replace(/[+/=]/g, '.')}`), 'C logs the password (base64)');
-    t.match(mine.stderr, /AUTH PLAIN \[hidden\]/);
+    t.match(mine.stderr, /: AUTH XXXXXXXX\n/);
     t.notMatch(mine.stderr, new RegExp(PLAIN.replace(/[+/=]/g, '.')));
   });
 }

@@ -21,10 +21,23 @@ interface Case {
   input: string;
   /** Compare the log too (after normalising PIDs and program names). */
   logs?: boolean;
+  /** A documented difference in the log (docs/compat.md): C's log as ours has it. */
+  theirLog?: (log: string) => string;
   /** Reduces reply lines to what must agree (e.g. not a dlerror text). */
   reduce?: (line: string) => string;
   /** A documented difference (docs/compat.md): what each side answers. */
   differs?: { ours: string[]; theirs: string[]; status?: [number, number] };
+}
+
+/**
+ * mailfront 2.12 logs an unknown command as `VERB argument` (with a space
+ * even when there is none); ours logs the verb only, and AUTH's argument as
+ * XXXXXXXX (docs/compat.md, Logging).
+ */
+function unknownByVerb(log: string): string {
+  return log
+    .replace(/: (AUTH) .+$/gm, ': $1 XXXXXXXX')
+    .replace(/: (FOO|X\d|STARTTLS) .*$/gm, ': $1');
 }
 
 const cases: Case[] = [
@@ -61,6 +74,7 @@ const cases: Case[] = [
     input:
       'RCPT TO:<b@example.org>\r\nDATA\r\nMAIL FROM:<a@example.com>\r\nDATA\r\nNOOP\r\nNOOP with args\r\nRSET\r\nRCPT TO:<b@example.org>\r\nVRFY someone\r\nVRFY\r\nHELP\r\nHELP me\r\nFOO bar\r\nquit now\r\n',
     logs: true,
+    theirLog: unknownByVerb,
   },
   {
     name: 'S8 address parsing edge cases',
@@ -78,7 +92,7 @@ const cases: Case[] = [
       theirs: ['501 5.5.2 Syntax error in address parameter.', '501 5.5.2 Syntax error in address parameter.', '221 2.0.0 Good bye.'],
     },
   },
-  { name: 'S9 MAXNOTIMPL=2', args: ['echo'], vars: { ...CLIENT, MAXNOTIMPL: '2' }, input: 'X1\r\nX2\r\nNOOP\r\nX3\r\nX4\r\nX5\r\nQUIT\r\n', logs: true },
+  { name: 'S9 MAXNOTIMPL=2', args: ['echo'], vars: { ...CLIENT, MAXNOTIMPL: '2' }, input: 'X1\r\nX2\r\nNOOP\r\nX3\r\nX4\r\nX5\r\nQUIT\r\n', logs: true, theirLog: unknownByVerb },
   {
     name: 'S10 last line without LF keeps its last byte',
     args: ['echo'],
@@ -114,7 +128,7 @@ const cases: Case[] = [
     input: 'MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nMAIL FROM:<c@example.com>\r\nDATA\r\nQUIT\r\n',
     logs: true,
   },
-  { name: 'S17 STARTTLS and AUTH without their plugins', args: ['echo'], input: 'STARTTLS\r\nAUTH PLAIN\r\nQUIT\r\n', logs: true },
+  { name: 'S17 STARTTLS and AUTH without their plugins', args: ['echo'], input: 'STARTTLS\r\nAUTH PLAIN\r\nQUIT\r\n', logs: true, theirLog: unknownByVerb },
   {
     name: 'S18 the FROM:/TO: keyword is not checked',
     args: ['echo', 'accept'],
@@ -176,7 +190,7 @@ if (oracle) {
       const reduce = c.reduce ?? ((l: string) => l);
       t.same(replies(mine).map(reduce), replies(c0).map(reduce), 'replies');
       t.equal(mine.status, c0.status, 'exit status');
-      if (c.logs) t.equal(mine.stderr, c0.stderr, 'log lines');
+      if (c.logs) t.equal(mine.stderr, (c.theirLog ?? ((l: string) => l))(c0.stderr), 'log lines');
     });
   }
 }

@@ -1,5 +1,6 @@
 export { parseCli, usageText, EXIT_USAGE } from './cli.js';
 export type { CliOutcome, CliSpec, OptionSpec, OptionValue, ParsedCli, TextSink } from './cli.js';
+export { CommandLog, HIDDEN_ARGUMENT, HIDDEN_LINE, loggableVerb, MAX_LOGGED_VERB } from './command-log.js';
 export { DataDecoder } from './data-decoder.js';
 export { domainLookupKey, domainToDisplay, hostNameToAscii, MAX_DOMAIN_LENGTH, MAX_LABEL_LENGTH } from './domain-name.js';
 export type { DataDecoderOptions } from './data-decoder.js';

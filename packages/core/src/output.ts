@@ -15,6 +15,7 @@ export class Output {
   #inFlight = 0;
   #waiters: Array<() => void> = [];
   #failed: Error | undefined;
+  #abandoned = false;
   /** Total bytes written, for "bytes out:" accounting. */
   bytesOut = 0;
 
@@ -45,7 +46,7 @@ export class Output {
   }
 
   write(data: string | Buffer): void {
-    if (this.#failed || this.#stream.destroyed || this.#stream.writableEnded) return;
+    if (this.#abandoned || this.#failed || this.#stream.destroyed || this.#stream.writableEnded) return;
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     if (bytes.length === 0) return;
     this.bytesOut += bytes.length;
@@ -78,9 +79,21 @@ export class Output {
     }
   }
 
-  /** Resolves when every write so far has completed or failed. */
+  /**
+   * Gives up on the peer (it stopped reading and timed out): nothing more is
+   * written, flush() no longer waits, and the stream is destroyed (which
+   * closes a socket; process.stdout ignores it, and runMain exits without
+   * waiting long for it).
+   */
+  abandon(): void {
+    this.#abandoned = true;
+    this.#stream.destroy();
+    this.#wake();
+  }
+
+  /** Resolves when every write so far has completed or failed, at once once abandoned. */
   flush(): Promise<void> {
-    if (this.#inFlight === 0) return Promise.resolve();
+    if (this.#inFlight === 0 || this.#abandoned) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 

@@ -24,6 +24,9 @@ type Attempt = CvmAccount | 'failed' | 'exit' | 'broken';
 
 /** Commands that carry credentials, refused before TLS under AUTH_REQUIRES_TLS. */
 const CREDENTIAL_COMMANDS = new Set(['AUTH', 'USER', 'PASS']);
+/** The commands of this state; others are `-ERR Unimplemented` and logged by verb only. */
+const KNOWN_VERBS = new Set(['CAPA', 'STLS', 'AUTH', 'USER', 'PASS', 'QUIT']);
+const isKnown = (verb: string) => KNOWN_VERBS.has(verb);
 
 export class AuthStage {
   readonly sasl: SaslServer;
@@ -46,7 +49,7 @@ export class AuthStage {
 
   async run(): Promise<AuthOutcome> {
     for (;;) {
-      const command = await this.connection.readCommand();
+      const command = await this.connection.readCommand(isKnown);
       if (command === 'eof' || command === 'timeout') return { kind: 'exit', code: 0 };
       const result = await this.#dispatch(command);
       if (result === 'exit' || result === 'broken') return { kind: 'exit', code: result === 'exit' ? 0 : 1 };

@@ -14,7 +14,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { readLine, startTls, TimeoutError, type ByteInput, type Logger, type Output, type TlsSettings } from '@mailfront/core';
+import { CommandLog, readLine, startTls, TimeoutError, type ByteInput, type Logger, type Output, type TlsSettings } from '@mailfront/core';
 import { MAX_LINE, type Timeouts } from './config.js';
 import { LINE_TOO_LONG, TIMED_OUT } from './replies.js';
 
@@ -28,12 +28,6 @@ export interface Command {
 /** Why the conversation ended without a command. */
 export type End = 'eof' | 'timeout';
 
-/** Arguments that must never reach a log. */
-const SECRET_ARGUMENT: Record<string, (argument: string) => string> = {
-  PASS: () => 'XXXXXXXX',
-  AUTH: (argument) => argument.replace(/ .*/, ' XXXXXXXX'),
-};
-
 /** The two halves of the connection tcpserver or tcpsvd handed us. */
 export interface Wire {
   stdin: Readable;
@@ -46,6 +40,8 @@ export class Pop3Connection {
   /** Where bytes go now, and whose 'drain' a slow client makes us wait for. */
   #stream: Writable;
   #tls: TLSSocket | undefined;
+  /** Keeps credentials out of the log (PASS, AUTH, lines after AUTH). */
+  #commandLog = new CommandLog();
 
   constructor(
     readonly input: ByteInput,
@@ -127,15 +123,17 @@ export class Pop3Connection {
     }
   }
 
-  /** The next command, logged with any password masked. */
-  async readCommand(): Promise<Command | End> {
+  /**
+   * The next command, logged as CommandLog allows: `known` says which verbs
+   * the current state has (an unknown one is logged by its verb only).
+   */
+  async readCommand(known: (verb: string) => boolean): Promise<Command | End> {
     const line = await this.readRaw();
     if (line === 'eof' || line === 'timeout') return line;
     const space = line.indexOf(' ');
     const verb = (space === -1 ? line : line.slice(0, space)).toUpperCase();
     const argument = space === -1 ? '' : line.slice(space).replace(/^ +/, '');
-    const mask = Object.hasOwn(SECRET_ARGUMENT, verb) ? SECRET_ARGUMENT[verb] : undefined;
-    this.log.info(mask !== undefined && argument !== '' ? `${line.slice(0, space)} ${mask(argument)}` : line);
+    this.log.info(this.#commandLog.seen(line, known(verb)));
     return { verb, argument };
   }
 

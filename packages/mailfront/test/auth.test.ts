@@ -118,7 +118,7 @@ t.test('AUTH_REQUIRES_TLS hides AUTH without TLS; the credentials stay out of th
   });
   t.notOk(r.replies.some((l) => l.includes('AUTH')));
   t.equal(r.replies.at(-2), '500 5.5.1 Not implemented.');
-  t.ok(r.log.includes('AUTH PLAIN [hidden]'));
+  t.ok(r.log.includes('AUTH XXXXXXXX'));
   t.notMatch(r.stderr, new RegExp(PLAIN_OK.replace(/[+/=]/g, '.')));
 });
 

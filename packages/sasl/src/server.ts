@@ -12,7 +12,7 @@
  * Passwords never appear in a result, a log text or an exception.
  */
 import { createCvmClient, Cred, CvmCode, accountCredentials, type CvmAccount, type CvmClient, type CvmResult, type RawFact } from '@mailfront/cvm';
-import type { Env } from '@mailfront/core';
+import { loggableVerb, type Env } from '@mailfront/core';
 import { decodeBase64, encodeBase64 } from './base64.js';
 import { saslMechanismsFromEnv, type MechanismName, type SaslMechanism } from './config.js';
 import {
@@ -105,7 +105,9 @@ export class SaslServer {
     this.#pending = undefined;
     const name = mechanism.toUpperCase();
     const known = this.#mechanisms.find((m) => m.name === name);
-    if (known === undefined) return failure(UNKNOWN_MECHANISM, `SASL AUTH ${name} failed`);
+    // What the client sent as a mechanism may run on into its credentials
+    // (`AUTH PLAIN<TAB>base64`): only its leading name characters are logged.
+    if (known === undefined) return failure(UNKNOWN_MECHANISM, `SASL AUTH ${loggableVerb(name)} failed`);
     if (known.name === 'CRAM-MD5') {
       if (initialResponse !== undefined) return failure(INITIAL_RESPONSE_NOT_ALLOWED, 'SASL AUTH CRAM-MD5 failed');
       const challenge = cramMd5Challenge(this.#options.hostname ?? 'unknown');

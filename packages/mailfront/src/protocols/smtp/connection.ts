@@ -8,7 +8,7 @@
  * in order and nothing a client sends ahead is lost or reordered.
  */
 import type { Readable, Writable } from 'node:stream';
-import { formatSmtpReply, readLine, startTls, TimeoutError, untilWindDown, WOUND_DOWN, type ByteInput, type Output, type Reply } from '@mailfront/core';
+import { CommandLog, formatSmtpReply, readLine, startTls, TimeoutError, untilWindDown, WOUND_DOWN, type ByteInput, type Output, type Reply } from '@mailfront/core';
 import type { Engine } from '../../engine/engine.js';
 import type { PluginCommand } from '../../engine/plugin.js';
 import { INTERNAL_ERROR } from '../../engine/response.js';
@@ -41,6 +41,8 @@ export class SmtpConnection implements SmtpContext {
   #notImplemented = 0;
   #deadline: number;
   #commands: PluginCommand[] = [];
+  /** Keeps credentials out of the log (AUTH arguments, base64 lines after AUTH). */
+  #commandLog = new CommandLog();
 
   constructor(options: SmtpOptions) {
     this.engine = options.engine;
@@ -101,7 +103,7 @@ export class SmtpConnection implements SmtpContext {
       // read further until it does (and is dropped after the idle timeout).
       if (!(await this.output.drainedWithin(this.readTimeout()))) {
         this.log.info('Timed out');
-        this.connection?.stdout.destroy();
+        this.output.abandon();
         return 1;
       }
       let line;
@@ -153,23 +155,22 @@ export class SmtpConnection implements SmtpContext {
     const upper = verb.toUpperCase();
 
     const command = this.#commands.find((c) => c.name.toUpperCase() === upper && (c.enabled?.() ?? true));
+    const builtin = command ? undefined : builtinCommand(upper, this);
+    const logged = this.#commandLog.seen(text, command !== undefined || builtin !== undefined);
     if (command) {
       this.#notImplemented = 0;
       return this.#runPluginCommand(command, argument);
     }
-    const builtin = builtinCommand(upper, this);
     if (builtin) {
       this.#notImplemented = 0;
       return builtin(this, argument);
     }
-    return this.notImplemented(upper, argument);
+    return this.notImplemented(logged);
   }
 
-  /** An unknown verb: 500, and after MAXNOTIMPL of them in a row, the end. */
-  notImplemented(verb: string, argument: string): Next {
-    // An AUTH line carries credentials (AUTH PLAIN base64): log the mechanism only.
-    const shown = verb === 'AUTH' && argument.includes(' ') ? `${argument.slice(0, argument.indexOf(' '))} [hidden]` : argument;
-    this.log.info(`${verb} ${shown}`);
+  /** An unknown verb: 500, and after MAXNOTIMPL of them in a row, the end. `logged`: what CommandLog allows of the line. */
+  notImplemented(logged: string): Next {
+    this.log.info(logged);
     const max = this.config.maxNotImplemented;
     if (max > 0 && ++this.#notImplemented > max) {
       this.reply(TOO_MANY_UNIMPLEMENTED);
