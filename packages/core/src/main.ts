@@ -43,10 +43,16 @@ export type Main = (argv: string[], env: Env, io: Io) => Promise<number>;
 export const EXIT_TEMPORARY = 111;
 
 /**
- * How long the last bytes may take to leave before we exit anyway: a peer
- * that stopped reading must not keep a finished process alive for ever.
+ * How long the peer may take to take the last bytes before we exit anyway.
+ * Every protocol waits for its replies to leave while the session runs, so
+ * what is left at the end is a final reply, which a client that reads takes
+ * at once; one that stopped reading (and was timed out) must not keep the
+ * process alive: it is gone within a second of its timeout.
  */
-export const FINAL_FLUSH_LIMIT_MS = 60_000;
+export const FINAL_FLUSH_LIMIT_MS = 1_000;
+
+/** The log (stderr) is local and trusted: its last lines are worth a longer wait. */
+export const LOG_FLUSH_LIMIT_MS = 60_000;
 
 /** Resolves once everything written to the stream so far has been handed to the kernel. */
 export function drained(stream: Writable): Promise<void> {
@@ -74,9 +80,10 @@ export function runMain(program: string, main: Main): void {
   // A peer or logger that went away must not crash us with EPIPE.
   process.stdout.on('error', () => {});
   process.stderr.on('error', () => {});
+  const within = (stream: NodeJS.WriteStream, ms: number) =>
+    Promise.race([drained(stream), new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
   const finish = async (code: number) => {
-    const limit = new Promise<void>((resolve) => setTimeout(resolve, FINAL_FLUSH_LIMIT_MS).unref());
-    await Promise.race([Promise.all([drained(process.stdout), drained(process.stderr)]), limit]);
+    await Promise.all([within(process.stdout, FINAL_FLUSH_LIMIT_MS), within(process.stderr, LOG_FLUSH_LIMIT_MS)]);
     process.exit(code);
   };
   main(process.argv.slice(2), process.env, processIo()).then(finish, (e: unknown) => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { commitChanges } from './commit.js';
 import type { Command, Pop3Connection } from './connection.js';
 import type { Message } from './maildir.js';
-import { sendMessage } from './retrieve.js';
+import { sendMessage, UnreadableMessage } from './retrieve.js';
 import { CAPABILITIES, DELETED, NO_OPEN, OK, OUT_OF_RANGE, SYNTAX_ERROR, UNIMPLEMENTED } from './replies.js';
 
 type Handler = (session: MaildirSession, argument: string) => Promise<boolean | void> | boolean | void;
@@ -30,7 +30,7 @@ export class MaildirSession {
   /** Runs commands until QUIT (returns true: commit) or the end of the connection (false). */
   async run(): Promise<boolean> {
     for (;;) {
-      const command = await this.connection.readCommand();
+      const command = await this.connection.readCommand((verb) => Object.hasOwn(HANDLERS, verb));
       if (command === 'eof' || command === 'timeout') return false;
       if (await this.dispatch(command)) {
         commitChanges(this.maildir, this.messages, this.connection.log);
@@ -91,7 +91,8 @@ export class MaildirSession {
     try {
       await sendMessage(join(this.maildir, message.dir, message.name), this.connection, bodyLines);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).syscall !== 'open') throw e;
+      if (!(e instanceof UnreadableMessage)) throw e;
+      this.connection.log.warn(`unable to read message ${message.dir}/${message.name}: ${e.message}`);
       this.connection.reply(NO_OPEN);
       return;
     }

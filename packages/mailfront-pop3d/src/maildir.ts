@@ -1,6 +1,6 @@
 /**
  * Reading a Maildir the way pop3front-maildir does (reference §7.3):
- * `cur/` then `new/`, names starting with `.` skipped, each directory and
+ * `cur/` then `new/`, names starting with `.` and directories skipped, each directory and
  * the total capped by MAX_CUR_MESSAGES, MAX_NEW_MESSAGES and MAX_MESSAGES,
  * then sorted by name (by leading number when both names start with a
  * digit, else byte-wise; ties byte-wise, where the C sort is undefined).
@@ -76,7 +76,8 @@ function listDir(maildir: string, dir: 'cur' | 'new', cap: number): string[] {
   const handle = opendirSync(join(maildir, dir), { encoding: 'latin1', bufferSize: 256 });
   try {
     for (let entry = handle.readSync(); entry !== null; entry = handle.readSync()) {
-      if (entry.name.startsWith('.')) continue;
+      // A directory (left by a broken delivery agent or a user) is not a message.
+      if (entry.name.startsWith('.') || entry.isDirectory()) continue;
       if (cap > 0 && names.length >= cap) break;
       names.push(entry.name);
     }

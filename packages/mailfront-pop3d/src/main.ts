@@ -6,7 +6,7 @@
  * A POP3 server run by tcpserver or tcpsvd with the connection on stdin
  * and stdout (see modes.ts).
  */
-import { ByteInput, ConfigError, createLogger, execProgram, Output, parseCli, type Env, type Io, type Logger } from '@mailfront/core';
+import { ByteInput, ConfigError, TimeoutError, createLogger, execProgram, Output, parseCli, type Env, type Io, type Logger } from '@mailfront/core';
 import pkg from '../package.json' with { type: 'json' };
 import { authConfig, maildirTimeouts, wantsImmediateTls, type AuthConfig } from './config.js';
 import { Pop3Connection } from './connection.js';
@@ -16,6 +16,8 @@ import { becomeUser } from './privileges.js';
 import { CONFIG_ERROR } from './replies.js';
 
 export const PROGRAM = 'mailfront-pop3d';
+/** The client stopped reading a reply and was timed out (docs: exit statuses). */
+export const EXIT_STALLED = 1;
 
 const CLI = {
   program: PROGRAM,
@@ -83,9 +85,19 @@ export async function runPop3d(argv: string[], env: Env, io: Io, actions: Proces
     return 111;
   }
   let code: number;
-  if (config === undefined) code = await runMaildir(connection, env.MAILBOX || rest[0]!, env);
-  else if (first === 'auth') code = await runAuth(connection, config, rest[0]!, rest.slice(1), env, actions);
-  else code = await runSingle(connection, config, first, rest[0], env, actions);
+  try {
+    if (config === undefined) code = await runMaildir(connection, env.MAILBOX || rest[0]!, env);
+    else if (first === 'auth') code = await runAuth(connection, config, rest[0]!, rest.slice(1), env, actions);
+    else code = await runSingle(connection, config, first, rest[0], env, actions);
+  } catch (e) {
+    // Only writes throw TimeoutError (a timed-out read is the end of input):
+    // the client stopped reading a reply. Nothing is committed, and no byte
+    // more is waited for.
+    if (!(e instanceof TimeoutError)) throw e;
+    log.info('Timed out: the client stopped reading');
+    output.abandon();
+    code = EXIT_STALLED;
+  }
   return finish(connection, log, code);
 }
 

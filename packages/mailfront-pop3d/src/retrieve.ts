@@ -7,7 +7,7 @@
  * that ends in LF ends in CRLF, one that does not gets a CRLF, then `.`.
  * A CR LF already in the file stays one CR LF.
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 const BLOCK = 64 * 1024;
 const LF = 0x0a;
@@ -19,22 +19,44 @@ export interface Sink {
 }
 
 /**
+ * The message cannot be sent: it cannot be opened, is not a regular file (a
+ * directory left in cur/ or new/), or its first block cannot be read.
+ * Nothing has been written to the client then.
+ */
+export class UnreadableMessage extends Error {
+  override name = 'UnreadableMessage';
+}
+
+/**
  * Sends the message at `path`; `bodyLines` undefined sends all of it, a
  * number sends the header, the empty line and that many body lines.
- * Throws if the file cannot be opened (before anything is written).
+ * Throws UnreadableMessage before anything is written if the file cannot
+ * be opened or read; the sink's own errors (a client that stopped reading)
+ * pass through.
  */
 export async function sendMessage(path: string, sink: Sink, bodyLines?: number): Promise<void> {
-  const file = await open(path, 'r');
+  const block = Buffer.alloc(BLOCK);
+  let file: FileHandle;
+  let bytesRead: number;
   try {
+    file = await open(path, 'r');
+  } catch (e) {
+    throw new UnreadableMessage((e as Error).message);
+  }
+  try {
+    try {
+      if (!(await file.stat()).isFile()) throw new Error(`${path} is not a regular file`);
+      ({ bytesRead } = await file.read(block, 0, BLOCK, null));
+    } catch (e) {
+      throw new UnreadableMessage((e as Error).message);
+    }
     await sink.write(Buffer.from('+OK \r\n'));
-    const block = Buffer.alloc(BLOCK);
     const encoder = new Encoder(bodyLines);
-    for (;;) {
-      const { bytesRead } = await file.read(block, 0, BLOCK, null);
-      if (bytesRead === 0) break;
+    while (bytesRead > 0) {
       const out = encoder.encode(block.subarray(0, bytesRead));
       if (out.length > 0) await sink.write(out);
       if (encoder.done) break;
+      ({ bytesRead } = await file.read(block, 0, BLOCK, null));
     }
     await sink.write(encoder.end());
   } finally {

@@ -30,7 +30,7 @@ export async function runQmtp(run: ProtocolRun, config: QmtpConfig): Promise<num
         link.log.info('Timed out');
         link.log.info(EOF_SENDING);
         // Give up on the client: answers still queued for it must not keep the process alive.
-        run.connection?.stdout.destroy();
+        link.output.abandon();
         return EXIT_DIE;
       }
     }
