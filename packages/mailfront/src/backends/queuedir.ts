@@ -5,6 +5,9 @@
  * link, fsync of the directory), so a reader of new/ never sees half a
  * message and a 250 means the message survives a crash.
  *
+ * Files a killed session left in tmp/ are removed once they are 36 hours
+ * old (stale-tmp.ts).
+ *
  * When data comes before the envelope (QMTP, QMQP) the body waits in a
  * scratch file and is appended at message end. Unlike mailfront, the NUL
  * that ends the envelope is written in that case too. When a plugin keeps
@@ -19,6 +22,7 @@ import type { BackendModule } from '../engine/plugin.js';
 import type { Response } from '../engine/response.js';
 import type { Session } from '../engine/session.js';
 import { binaryBytes } from '../util/binary-string.js';
+import { sweepStaleFiles } from './stale-tmp.js';
 
 const MISSING_CONFIG: Response = { code: 451, text: '4.3.0 Missing backend configuration parameter' };
 const CREATE_FAILED: Response = { code: 451, text: '4.3.0 Error creating queue file' };
@@ -93,6 +97,8 @@ export function queuedirBackend(prefix = 'QUEUEDIR', name = 'queuedir'): Backend
       /** NEED_FILE: the message is read from the engine's file at message end. */
       let fromFile = false;
       let wroteSeparator = false;
+      /** The background sweep of tmp/ started by this session, awaited at close. */
+      let sweeping: Promise<void> | undefined;
 
       const write = async (bytes: Buffer): Promise<Response | undefined> => {
         try {
@@ -126,6 +132,7 @@ export function queuedirBackend(prefix = 'QUEUEDIR', name = 'queuedir'): Backend
           await discardFile();
           config = settings(session, prefix);
           if (!config) return MISSING_CONFIG;
+          sweeping ??= sweepStaleFiles(join(config.base, config.tmp), session.log);
           fileName = uniqueName();
           tmpPath = join(config.base, config.tmp, fileName);
           try {
@@ -186,7 +193,10 @@ export function queuedirBackend(prefix = 'QUEUEDIR', name = 'queuedir'): Backend
           fromFile = false;
           return undefined;
         },
-        close: discard,
+        close: async () => {
+          await discard();
+          await sweeping;
+        },
       };
     },
   };
