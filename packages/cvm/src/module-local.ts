@@ -6,14 +6,18 @@
  * dropped without an answer, as in cvm); answer; close. Connections are
  * served concurrently, each holding at most 512 bytes.
  *
- * The socket is created with its final mode (the umask is set while it is
- * bound, so it is never more open than CVM_SOCKET_MODE says), then chmod'ed
- * and chown'ed. Unlike cvm, which unlinks whatever is at PATH, an existing
- * path is replaced only when it is a socket nobody listens on: a file is
- * never deleted and a running server's socket is never stolen. At SIGTERM
- * or SIGINT the socket is removed, if it is still ours.
+ * The socket is created with its final mode: the umask is set while it is
+ * bound, so it is never more open than CVM_SOCKET_MODE says and needs no
+ * chmod. Nothing is done to PATH through a call that follows a symbolic
+ * link: after the bind the path must still be a socket (else the server
+ * refuses to start: somebody swapped it), its owner is set with lchown, and
+ * it is removed at the end only if it is still the same socket. Unlike cvm,
+ * which unlinks whatever is at PATH, an existing path is replaced only when
+ * it is a socket nobody listens on: a file or a symbolic link is never
+ * deleted and a running server's socket is never stolen. At SIGTERM or
+ * SIGINT the socket is removed, if it is still ours.
  */
-import { chmodSync, chownSync, lstatSync, statSync, unlinkSync } from 'node:fs';
+import { lchownSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '@mailfront/core';
 import { CVM_PACKET_MAX } from './constants.js';
@@ -43,16 +47,22 @@ export async function serveLocal(
   const server = createServer({ allowHalfOpen: true }, (socket) => handleConnection(module, config, settings, log, socket));
   server.maxConnections = MAX_CONNECTIONS;
   await listenWithMode(server, path, settings.mode);
-  const inode = statSync(path).ino;
-  chmodSync(path, settings.mode);
-  if (settings.uid !== undefined || settings.gid !== undefined) chownSync(path, settings.uid ?? -1, settings.gid ?? -1);
+  let bound: Stats;
+  try {
+    bound = lstatSync(path);
+    if (!bound.isSocket()) throw new SocketInUseError(`${path} was replaced by something else than our socket`);
+    if (settings.uid !== undefined || settings.gid !== undefined) lchownSync(path, settings.uid ?? -1, settings.gid ?? -1);
+  } catch (e) {
+    server.close();
+    throw e;
+  }
   log.info('Starting.');
   await new Promise<void>((resolve) => {
     if (stopSignal.aborted) resolve();
     stopSignal.addEventListener('abort', () => resolve(), { once: true });
   });
   server.close();
-  removeIfOurs(path, inode);
+  removeIfOurs(path, bound);
 }
 
 function handleConnection(module: CvmModule, config: ModuleConfig, settings: SocketSettings, log: Logger, socket: Socket): void {
@@ -130,9 +140,10 @@ function someoneListens(path: string): Promise<boolean> {
   });
 }
 
-function removeIfOurs(path: string, inode: number): void {
+function removeIfOurs(path: string, bound: Stats): void {
   try {
-    if (lstatSync(path).ino === inode) unlinkSync(path);
+    const now = lstatSync(path);
+    if (now.isSocket() && now.ino === bound.ino && now.dev === bound.dev) unlinkSync(path);
   } catch {
     // already gone
   }
