@@ -118,9 +118,19 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'S15 CR handling inside DATA',
+    name: 'S15 CR handling inside DATA (SMTP_BARE_NEWLINE=normalize: mailfront\'s reading)',
+    args: ['echo', 'accept'],
+    vars: { ...CLIENT, SMTP_BARE_NEWLINE: 'normalize' },
+    input: 'MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\na\rb\r\nc\r\r\n. \r\n.x\r\n.\r\nQUIT\r\n',
+  },
+  {
+    name: 'S15 by default a bare CR refuses the message',
     args: ['echo', 'accept'],
     input: 'MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\na\rb\r\nc\r\r\n. \r\n.x\r\n.\r\nQUIT\r\n',
+    differs: {
+      ours: ["250 Sender='a@example.com'.", "250 Recipient='b@example.org'.", '354 End your message with a period on a line by itself.', '550 5.6.0 Message contains a bare CR; lines must end in CR LF.', '221 2.0.0 Good bye.'],
+      theirs: ["250 Sender='a@example.com'.", "250 Recipient='b@example.org'.", '354 End your message with a period on a line by itself.', '250 Received 11 bytes.', '221 2.0.0 Good bye.'],
+    },
   },
   {
     name: 'S16 a second MAIL resets',

@@ -5,7 +5,7 @@
 // not leave. The deadline below is far above the timeout plus a second (the
 // machine may be loaded) and far below that old linger; no other timing is
 // asserted.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -39,7 +39,6 @@ async function floodAndWait(t: Test, server: UcspiServer, flood: Buffer): Promis
   }
 }
 
-type Test = Parameters<Parameters<typeof t.test>[1]>[0];
 
 if (oracles) {
   const start = async (t: Test, program: string[], env: NodeJS.ProcessEnv) => {

@@ -48,7 +48,7 @@ t.test('only CR LF . CR LF ends DATA: smuggled commands stay in the message', as
   const smuggle = 'x\n.\r\nMAIL FROM:<evil@example.com>\r\nRCPT TO:<v@example.org>\r\nDATA\r\nforged\r\n.\r\nQUIT\r\n';
   const r = await dialog(['echo', 'accept'], MESSAGE + smuggle);
   t.same(r.replies.slice(3), ['354 End your message with a period on a line by itself.', '250 Received 68 bytes.', '221 2.0.0 Good bye.']);
-  t.ok(r.log.some((l) => /1 bare LF and 0 bare CR \(policy normalize\)/.test(l)));
+  t.ok(r.log.some((l) => /1 bare LF and 0 bare CR \(policy reject-cr\)/.test(l)));
 });
 
 t.test('SMTP_BARE_NEWLINE=reject refuses the message but stays in step', async (t) => {
@@ -63,6 +63,21 @@ t.test('SMTP_BARE_NEWLINE=reject refuses the message but stays in step', async (
   }
   const clean = await dialog(['echo', 'accept'], MESSAGE + 'a\r\n.\r\nQUIT\r\n', env);
   t.equal(clean.replies[4], '250 Received 2 bytes.');
+});
+
+t.test('by default a bare CR refuses the message (5.6.0), a bare LF is a line end; normalize keeps the CR', async (t) => {
+  for (const body of ['a\rb\r\n.\r\n', 'a\r\n.\r\r\n.\r\n', 'x'.repeat(70000) + '\r', 'y\r']) {
+    const full = body.endsWith('.\r\n') ? body : body + 'z\r\n.\r\n';
+    const r = await dialog(['echo', 'accept'], MESSAGE + full + 'NOOP\r\nQUIT\r\n');
+    t.same(r.replies.slice(4), ['550 5.6.0 Message contains a bare CR; lines must end in CR LF.', '250 2.3.0 OK', '221 2.0.0 Good bye.'], JSON.stringify(body.slice(-10)));
+  }
+  const lf = await dialog(['echo', 'accept'], MESSAGE + 'a\nb\r\n.\r\nQUIT\r\n');
+  t.equal(lf.replies[4], '250 Received 4 bytes.');
+  const kept = await dialog(['echo', 'accept'], MESSAGE + 'a\rb\r\n.\r\nQUIT\r\n', { ...CLIENT, SMTP_BARE_NEWLINE: 'normalize' });
+  t.equal(kept.replies[4], '250 Received 4 bytes.');
+  t.ok(kept.log.some((l) => /0 bare LF and 1 bare CR \(policy normalize\)/.test(l)));
+  const typo = await dialog(['echo', 'accept'], 'QUIT\r\n', { ...CLIENT, SMTP_BARE_NEWLINE: 'strict' });
+  t.match(typo.replies[0], /^451 4\.3\.0/);
 });
 
 t.test('a line over SMTP_MAX_LINE is refused and skipped', async (t) => {

@@ -6,7 +6,16 @@
 import { envBoolean, envChoice, envDuration, envInteger, envIsSet, tlsSettingsFromEnv, type Env, type TlsSettings, type UcspiContext } from '@mailfront/core';
 import { binaryString } from '../../util/binary-string.js';
 
-export type BareNewlinePolicy = 'normalize' | 'reject';
+/**
+ * What a bare LF or bare CR in DATA means (SMTP_BARE_NEWLINE):
+ *   reject-cr  (default) a bare LF ends a line, as Postfix normalises; a
+ *              bare CR refuses the message (5.6.0), as sendmail 8.18 does
+ *   normalize  both kept as mailfront 2.12 reads them (bare LF ends a line,
+ *              bare CR is a byte): an exemption for one old client
+ *   reject     either refuses the message (5.5.2)
+ */
+export type BareNewlinePolicy = 'reject-cr' | 'normalize' | 'reject';
+export const BARE_NEWLINE_POLICIES = ['reject-cr', 'normalize', 'reject'] as const;
 
 export interface SmtpConfig {
   /** Name in HELO/EHLO replies and the default greeting: ${PROTO}LOCALHOST or "unknown". */
@@ -56,7 +65,7 @@ export function smtpConfig(env: Env, ucspi: UcspiContext): SmtpConfig {
     idleTimeoutMs: envDuration(env, 'TIMEOUT', DEFAULT_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS,
     sessionTimeoutMs: envDuration(env, 'SESSION_TIMEOUT', DEFAULT_SESSION_TIMEOUT_MS) || DEFAULT_SESSION_TIMEOUT_MS,
     maxNotImplemented: envInteger(env, 'MAXNOTIMPL', 0),
-    bareNewline: envChoice(env, 'SMTP_BARE_NEWLINE', ['normalize', 'reject'] as const, 'normalize'),
+    bareNewline: envChoice(env, 'SMTP_BARE_NEWLINE', BARE_NEWLINE_POLICIES, 'reject-cr'),
     maxLineLength: envInteger(env, 'SMTP_MAX_LINE', DEFAULT_MAX_LINE, { min: 512, max: 1_048_576 }),
     chunking: envBoolean(env, 'SMTP_CHUNKING', true),
     maxChunk: envInteger(env, 'SMTP_MAX_CHUNK', DEFAULT_MAX_CHUNK, { min: 65_536, max: 2 ** 40 }),

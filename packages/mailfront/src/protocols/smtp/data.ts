@@ -3,7 +3,8 @@
  *
  * The body is decoded by core's DataDecoder: only CR LF . CR LF ends it, so
  * no bare-LF or bare-CR trick can smuggle a second message. What a bare LF
- * or CR means is the policy of newline-policy.ts, shared with BDAT.
+ * or CR means is the policy of newline-policy.ts, shared with BDAT (by
+ * default a bare CR refuses the message).
  */
 import { DataDecoder, EofError, TimeoutError } from '@mailfront/core';
 import { ACCEPTED_MESSAGE, INTERNAL_ERROR, isErrorResponse, toReply } from '../../engine/response.js';
@@ -29,6 +30,8 @@ export async function receiveMessage(c: SmtpContext): Promise<Next> {
   } catch (e) {
     return connectionLost(c, e);
   }
+  // A bare CR in the last chunk is counted only once the chunk is decoded.
+  await enforceNewlinePolicy(c, decoder);
   reportBareNewlines(c, decoder);
   c.reply(toReply(await c.engine.data.end(), ACCEPTED_MESSAGE));
   return CONTINUE;

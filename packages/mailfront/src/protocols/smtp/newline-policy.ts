@@ -3,23 +3,29 @@
  *
  * Both decoders (core's DataDecoder and LineEndDecoder) count LF bytes not
  * preceded by CR and CR bytes not followed by LF, and read them the same
- * way (a bare LF ends a line, a bare CR is a byte). Under `normalize` (the
- * default) that reading is kept; under `reject` the first bare CR or LF
- * refuses the message: the rest of it is still read, so the client stays in
- * step, but nothing more reaches the queue, and the final answer is
- * BARE_NEWLINE.
+ * way (a bare LF ends a line, a bare CR is a byte). Under `reject-cr` (the
+ * default) the first bare CR refuses the message (BARE_CR, 5.6.0): a bare
+ * CR kept in the queue goes out again when qmail relays the message, and a
+ * next hop that takes CR . CR as the end of data could be made to see a
+ * second message; bare LFs are normalised, as Postfix does. Under `reject`
+ * the first bare CR or LF refuses it (BARE_NEWLINE); under `normalize` the
+ * decoders' reading is kept (mailfront's; a per-IP exemption). A refused
+ * message is still read to its end, so the client stays in step, but
+ * nothing more reaches the queue.
  */
 import type { SmtpContext } from './state.js';
-import { BARE_NEWLINE } from './replies.js';
+import { BARE_CR, BARE_NEWLINE } from './replies.js';
 
 export interface NewlineCounts {
   readonly bareLf: number;
   readonly bareCr: number;
 }
 
-/** After each decoded block: stops the message under `reject` once a bare CR or LF was seen. */
+/** After each decoded block, and at the end: stops the message once the policy refuses what was counted. */
 export async function enforceNewlinePolicy(c: SmtpContext, counts: NewlineCounts): Promise<void> {
-  if (c.config.bareNewline === 'reject' && counts.bareLf + counts.bareCr > 0) await c.engine.data.abort(BARE_NEWLINE);
+  const policy = c.config.bareNewline;
+  if (policy === 'reject' && counts.bareLf + counts.bareCr > 0) await c.engine.data.abort(BARE_NEWLINE);
+  else if (policy === 'reject-cr' && counts.bareCr > 0) await c.engine.data.abort(BARE_CR);
 }
 
 /** At the end of the message: one log line when it had bare CRs or LFs. */

@@ -22,6 +22,8 @@ export const RCPT_FIRST = r(503, '5.5.1 You must send RCPT TO: first');
 export const TOO_MANY_UNIMPLEMENTED = r(503, '5.5.0 Too many unimplemented commands.\n5.5.0 Closing connection.');
 /** Only under SMTP_BARE_NEWLINE=reject. */
 export const BARE_NEWLINE = r(550, '5.5.2 Message contains a bare CR or LF; lines must end in CR LF.');
+/** SMTP_BARE_NEWLINE=reject-cr, the default: a CR not followed by LF. */
+export const BARE_CR = r(550, '5.6.0 Message contains a bare CR; lines must end in CR LF.');
 
 /** DATA, MAIL or RCPT while a BDAT message is in progress (RFC 3030 §2). */
 export const BDAT_IN_PROGRESS = r(503, '5.5.1 A BDAT message is in progress: send BDAT LAST or RSET first.');
