@@ -2,6 +2,8 @@
 // hangs, every reply fits in 512 bytes, and nothing is read from outside the
 // packet. Seeded, so a failure repeats.
 import t from 'tap';
+import { join } from 'node:path';
+import { describeFailure, fuzz, fuzzSettings, loadCorpus } from '@mailfront/testkit';
 import { answerRequest } from '../src/module.js';
 import { parseRequest } from '../src/request-codec.js';
 import { decodeResponseV1, decodeResponseV2, encodeResponse } from '../src/response-codec.js';
@@ -74,4 +76,28 @@ t.test('response decoders', async (t) => {
     if (encodeResponse(random(2) === 0 ? 1 : 2, random(256), nonce, facts).packet.length > 512) failures++;
   }
   t.equal(failures, 0);
+});
+
+// The fuzz harness's CVM target (npm run fuzz runs it long): the corpus in
+// test/fuzz-corpus/cvm through the request parser, a module's answer and both
+// response decoders.
+t.test('fuzz cvm (harness target)', async (t) => {
+  const report = await fuzz(
+    {
+      name: 'cvm',
+      seeds: loadCorpus(join(import.meta.dirname, 'fuzz-corpus', 'cvm')),
+      dictionary: [Buffer.from([0]), Buffer.from([1]), Buffer.from([2]), Buffer.from([0xff]), Buffer.from([Cred.SECRET, 0])],
+      async run(packet) {
+        const parsed = parseRequest(packet, Cred.SECRET);
+        if (!parsed.credentials.every((c) => c === undefined || contained(packet, c))) throw new Error('a credential from outside the packet');
+        const answer = await answerRequest(fakeModule, packet, { lookupSecret: packet.length % 2 === 0 ? '' : 'secret' });
+        if (answer.reply.length > 512 || answer.reply.length < 2) throw new Error(`reply of ${answer.reply.length} bytes`);
+        for (const decoded of [decodeResponseV2(packet, packet.subarray(0, 2)), decodeResponseV1(packet)]) {
+          if (!decoded.facts.every((f) => contained(packet, f.value))) throw new Error('a fact from outside the packet');
+        }
+      },
+    },
+    fuzzSettings(),
+  );
+  t.same(report.failures.map(describeFailure), [], `${report.runs} inputs`);
 });

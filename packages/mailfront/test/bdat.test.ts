@@ -34,7 +34,8 @@ t.test('EHLO offers CHUNKING; a message in chunks reaches qmail-queue byte for b
   // Every byte value, with CR LF pairs split across chunk boundaries and dot lines that DATA would unstuff.
   const binary = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
   const chunks = [Buffer.from('Subject: bin\r\n\r\n..x\r\n.\r'), Buffer.from('\n'), binary, Buffer.from('\r\nend\r\n')];
-  const r = await dialog(['qmail', 'accept'], session(ENVELOPE, bdat(chunks[0]!), bdat(chunks[1]!), bdat(chunks[2]!), bdat(chunks[3]!, true), 'QUIT\r\n'), q.env);
+  // The binary block holds a bare CR, which the default policy (reject-cr) refuses; normalize keeps every byte.
+  const r = await dialog(['qmail', 'accept'], session(ENVELOPE, bdat(chunks[0]!), bdat(chunks[1]!), bdat(chunks[2]!), bdat(chunks[3]!, true), 'QUIT\r\n'), { ...q.env, SMTP_BARE_NEWLINE: 'normalize' });
   t.ok(r.replies.includes('250-CHUNKING'));
   const replies = afterEnvelope(r);
   t.same(replies.slice(0, 3), ['250 2.0.0 23 bytes received.', '250 2.0.0 1 bytes received.', '250 2.0.0 256 bytes received.']);
@@ -51,8 +52,10 @@ t.test('BDAT 0 LAST: an empty message; a last line without line end gets one', a
   const zero = await dialog(['echo', 'accept'], session(ENVELOPE, 'BDAT 0\r\n', bdat('x'), 'BDAT 0 LAST\r\nQUIT\r\n'));
   t.same(afterEnvelope(zero), ['250 2.0.0 0 bytes received.', '250 2.0.0 1 bytes received.', '250 Received 2 bytes.', '221 2.0.0 Good bye.']);
   const q = queueCapture(t);
-  await dialog(['qmail', 'accept'], session(ENVELOPE, bdat('no newline\r', true), 'QUIT\r\n'), q.env);
+  await dialog(['qmail', 'accept'], session(ENVELOPE, bdat('no newline\r', true), 'QUIT\r\n'), { ...q.env, SMTP_BARE_NEWLINE: 'normalize' });
   t.equal(q.read('msg')!.toString('latin1'), 'no newline\r\n', 'a CR held at the end is a bare CR, then the line is ended');
+  const refused = await dialog(['echo', 'accept'], session(ENVELOPE, bdat('no newline\r', true), 'QUIT\r\n'));
+  t.same(afterEnvelope(refused), ['550 5.6.0 Message contains a bare CR; lines must end in CR LF.', '221 2.0.0 Good bye.'], 'by default that bare CR refuses the message');
 });
 
 t.test('a pipelined burst of transactions in chunks: every reply, in order, nothing lost', async (t) => {

@@ -15,3 +15,5 @@ export { collector } from './collector.js';
 export type { Collector } from './collector.js';
 export { runtimeFloor, supportedRuntimes, tooOldRuntime } from './runtimes.js';
 export type { Runtime } from './runtimes.js';
+export { chunk, describeFailure, fuzz, fuzzSettings, loadCorpus, mutate, prng } from './fuzz.js';
+export type { FuzzFailure, FuzzReport, FuzzSettings, FuzzTarget } from './fuzz.js';
