@@ -4,10 +4,9 @@
  * mailrules `env` field can change them per client or per transaction; the
  * authserv-id and the DNS settings are read once per session.
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ConfigError, envBoolean, envDuration } from '@mailfront/core';
-import { parseControlLine } from '@mailfront/qmail';
+import { sharedQmailControl } from '@mailfront/qmail';
 import { DEFAULT_QMAILHOME } from '../../backends/qmail-home.js';
 import type { Session } from '../../engine/session.js';
 import { textString } from '../../util/binary-string.js';
@@ -56,11 +55,11 @@ export function readPolicy(session: Session): Policy {
   };
 }
 
-/** control/me under QMAILHOME, or undefined when there is none. */
+/** control/me under QMAILHOME (the process's shared, rechecked copy), or undefined when there is none. */
 function qmailMe(session: Session): string | undefined {
   const home = textString(session.getenv('QMAILHOME') ?? DEFAULT_QMAILHOME);
   try {
-    return parseControlLine(readFileSync(`${home}/control/me`));
+    return sharedQmailControl(home).me();
   } catch {
     return undefined;
   }
