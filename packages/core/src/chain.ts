@@ -22,14 +22,18 @@
  *   program finishes what it is doing (a message in DATA is received and
  *   queued), then ends at its next wait for the client (SMTP answers 421).
  * - `count`: per-session counters (messages, recipients, bytes) that the
- *   listener adds up and reports with the session's end event.
+ *   listener adds up and reports with the session's end event; `observe`:
+ *   durations for its timing histograms (observeFor).
+ * - `limit`: the listener's rate limits for messages and recipients, counted
+ *   across its workers (limitFor).
  *
  * Programs never test for listen mode themselves: they call handOff(),
  * sessionPid() and untilWindDown(), which do the right thing in both modes.
  */
 import type { Env } from './env.js';
 import { execProgram, type ExecOptions } from './exec.js';
-import { drained, type Io } from './main.js';
+import { drained, type Io, type RateEvent } from './main.js';
+import type { Reply } from './reply.js';
 
 /**
  * Hands the connection to the next program of the chain: execve in exec
@@ -51,6 +55,20 @@ export function sessionPid(io: Io): number {
 /** Adds to a per-session counter in listen mode; nothing in exec mode. */
 export function countFor(io: Io, counter: string, amount = 1): void {
   io.session?.count(counter, amount);
+}
+
+/** Records a duration (seconds) for the listener's metrics in listen mode; nothing in exec mode. */
+export function observeFor(io: Io, name: string, seconds: number): void {
+  io.session?.observe?.(name, seconds);
+}
+
+/**
+ * The listener's rate limit for one more message or recipient: a reply to
+ * refuse it with, or undefined. Exec mode has no limits (nothing counts
+ * across the processes of tcpsvd).
+ */
+export function limitFor(io: Io, event: RateEvent): Promise<Reply | undefined> {
+  return io.session?.limit?.(event) ?? Promise.resolve(undefined);
 }
 
 /** What untilWindDown resolves with when the listener asked the session to end. */

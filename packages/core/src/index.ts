@@ -15,7 +15,7 @@ export {
   envList,
 } from './env.js';
 export type { Env, IntegerOptions } from './env.js';
-export { countFor, handOff, sessionPid, untilWindDown, WOUND_DOWN } from './chain.js';
+export { countFor, handOff, limitFor, observeFor, sessionPid, untilWindDown, WOUND_DOWN } from './chain.js';
 export { ExecError, execProgram, findExecutable } from './exec.js';
 export type { Execve, ExecOptions } from './exec.js';
 export { ByteInput, EofError, LimitedSource, TimeoutError } from './input.js';
@@ -25,7 +25,7 @@ export type { Line, LineEnding } from './line-reader.js';
 export { createLogger, escapeLogText } from './log.js';
 export type { Logger } from './log.js';
 export { drained, processIo, runMain, EXIT_TEMPORARY } from './main.js';
-export type { Io, ListenSession, Main } from './main.js';
+export type { Io, ListenSession, Main, RateEvent } from './main.js';
 export {
   encodeNetstring,
   NetstringError,

@@ -6,6 +6,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Env } from './env.js';
+import type { Reply } from './reply.js';
 
 export interface Io {
   /** Read lazily: touching process.stdin makes fd 0 non-blocking, which a program we exec into must not inherit. */
@@ -35,7 +36,18 @@ export interface ListenSession {
   readonly windDown: AbortSignal;
   /** Adds `amount` (default 1) to one of the session's counters. */
   count(counter: string, amount?: number): void;
+  /** Records how long something took (seconds), for the listener's timing histograms. */
+  observe?(name: string, seconds: number): void;
+  /**
+   * Asks the listener's rate limits (counted across all its workers) about
+   * one more message or recipient from this client: a reply to refuse it
+   * with, or undefined to go on.
+   */
+  limit?(event: RateEvent): Promise<Reply | undefined>;
 }
+
+/** What the listener's rate limits count inside a session. */
+export type RateEvent = 'message' | 'recipient';
 
 export type Main = (argv: string[], env: Env, io: Io) => Promise<number>;
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { PassThrough } from 'node:stream';
-import { countFor, handOff, sessionPid, untilWindDown, WOUND_DOWN } from '../src/chain.js';
+import { countFor, handOff, limitFor, observeFor, sessionPid, untilWindDown, WOUND_DOWN } from '../src/chain.js';
 import { ExecError } from '../src/exec.js';
 import type { Env } from '../src/env.js';
 import type { Io, ListenSession } from '../src/main.js';
@@ -55,6 +55,31 @@ t.test('countFor adds to the session counters, and is a no-op in exec mode', asy
   countFor(io, 'x', 4);
   t.equal(counters.get('x'), 5);
   countFor({ stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() }, 'x');
+});
+
+t.test('observeFor and limitFor reach the listener; nothing in exec mode or with a listener without them', async (t) => {
+  const { io } = listenIo();
+  const seen: Array<[string, number]> = [];
+  const asked: string[] = [];
+  const session = {
+    ...io.session!,
+    observe: (name: string, seconds: number) => void seen.push([name, seconds]),
+    limit: async (event: 'message' | 'recipient') => {
+      asked.push(event);
+      return event === 'recipient' ? { code: 451, text: '4.7.1 Too many recipients' } : undefined;
+    },
+  };
+  const full: Io = { ...io, session };
+  observeFor(full, 'backend_seconds', 0.25);
+  t.same(seen, [['backend_seconds', 0.25]]);
+  t.equal(await limitFor(full, 'message'), undefined);
+  t.same(await limitFor(full, 'recipient'), { code: 451, text: '4.7.1 Too many recipients' });
+  t.same(asked, ['message', 'recipient']);
+  const exec: Io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() };
+  observeFor(exec, 'x', 1);
+  t.equal(await limitFor(exec, 'message'), undefined);
+  observeFor(io, 'x', 1);
+  t.equal(await limitFor(io, 'recipient'), undefined, 'a listener without limits');
 });
 
 t.test('untilWindDown', async (t) => {

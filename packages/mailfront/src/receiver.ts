@@ -11,6 +11,8 @@ import {
   ByteInput,
   ConfigError,
   countFor,
+  limitFor,
+  observeFor,
   createLogger,
   Output,
   parseCli,
@@ -82,7 +84,14 @@ export async function runReceiver<C>(
     return failStartup({ code: 451, text: `4.3.0 ${e.message}` });
   }
 
-  const session = new Session({ env, ucspi, log, count: (counter, amount) => countFor(io, counter, amount) });
+  const session = new Session({
+    env,
+    ucspi,
+    log,
+    count: (counter, amount) => countFor(io, counter, amount),
+    observe: (name, seconds) => observeFor(io, name, seconds),
+    limit: (event) => limitFor(io, event),
+  });
   session.protocol = protocol.name;
   const engine = new Engine({ session, backend, plugins, tmpdir: env.TMPDIR || '/tmp' });
   const input = new ByteInput(io.stdin);

@@ -1,7 +1,10 @@
 // The receivers in listen mode (io.session set, as mailfront-tcpsvd runs
 // them): the session id in log lines, the counters, and winding down.
 import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ListenSession } from '@mailfront/core';
+import { scratchDir, startDnsServer } from '@mailfront/testkit';
 import type { Protocol } from '../src/protocols/protocol.js';
 import { qmtp } from '../src/protocols/qmtp/index.js';
 import { CLIENT, dialog, slowClient } from './helpers/dialog.js';
@@ -38,9 +41,62 @@ t.test('counters: messages, recipients and bytes of the session', async (t) => {
     recipients_accepted: 3,
     messages_accepted: 1,
     messages_refused: 1,
+    message_bytes: 3 + 2001,
     bytes_in: Buffer.byteLength(input),
     bytes_out: Buffer.byteLength(r.stdout, 'latin1'),
   });
+});
+
+t.test('metrics: refusals by plugin, temporary refusals, timings; the listener\'s rate limits at MAIL and RCPT', async (t) => {
+  const { session, counters } = listenSession();
+  const observed: string[] = [];
+  const asked: string[] = [];
+  let recipients = 0;
+  const limited: ListenSession = {
+    ...session,
+    observe: (name) => void observed.push(name),
+    limit: async (event) => {
+      asked.push(event);
+      if (event === 'recipient' && ++recipients > 2) return { code: 451, text: '4.7.1 Too many recipients from 198.51.100.7, try again later' };
+      return undefined;
+    },
+  };
+  const input =
+    'HELO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<b@bad>\r\nRCPT TO:<c@example.org>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n';
+  const r = await dialog(['echo', 'check-fqdn', 'accept'], input, CLIENT, undefined, limited);
+  t.same(r.replies.slice(3, 6), [
+    "250 Recipient='b@example.org'.",
+    '554 5.1.2 Address does not contain a fully qualified domain name',
+    '451 4.7.1 Too many recipients from 198.51.100.7, try again later',
+  ]);
+  t.equal(counters['recipients_rejected:check-fqdn'], 1);
+  t.equal(counters['recipients_rejected:ratelimit'], 1);
+  t.same(asked, ['message', 'recipient', 'recipient', 'recipient']);
+  t.same(observed, ['backend_seconds']);
+  const sender = await dialog(['echo', 'accept'], 'MAIL FROM:<a@b.c>\r\nQUIT\r\n', CLIENT, undefined, {
+    ...session,
+    limit: async (event) => (event === 'message' ? { code: 451, text: '4.7.1 Too much mail from 198.51.100.7, try again later' } : undefined),
+  });
+  t.equal(sender.replies[1], '451 4.7.1 Too much mail from 198.51.100.7, try again later');
+  const nobody = listenSession();
+  await dialog(['echo', 'accept-sender'], 'MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nQUIT\r\n', CLIENT, undefined, nobody.session);
+  t.equal(nobody.counters['recipients_rejected:none'], 1, 'no plugin accepted the recipient');
+  const plugin = join(scratchDir(t), 'later.mjs');
+  writeFileSync(plugin, "export default { name: 'later', create: () => ({ messageEnd: () => ({ code: 451, text: '4.3.0 Try later' }) }) };\n");
+  const temp = listenSession();
+  const data = 'MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n';
+  await dialog(['echo', plugin, 'accept'], data, CLIENT, undefined, temp.session);
+  t.same([temp.counters.messages_refused, temp.counters.messages_tempfail, temp.counters.message_bytes], [1, 1, 3], 'a 4xx at the end of DATA');
+});
+
+t.test('metrics: a DNSBL listing counts as a hit of its zone, even when an allow list wins', async (t) => {
+  const dns = await startDnsServer({ '7.100.51.198.bl.test': { a: ['127.0.0.2'] }, '7.100.51.198.ok.test': { a: ['127.0.0.2'] } });
+  t.teardown(() => dns.stop());
+  const { session, counters } = listenSession();
+  const env = { ...CLIENT, DNSCACHEIP: dns.address, RBL_BLACKLISTS: 'bl.test,clean.test', RBL_WHITELISTS: 'ok.test' };
+  await dialog(['echo', 'rbl', 'accept'], 'MAIL FROM:<a@b.c>\r\nQUIT\r\n', env, undefined, session);
+  t.equal(counters['dnsbl_hits:bl.test'], 1);
+  t.equal(counters['dnsbl_hits:clean.test'], undefined);
 });
 
 t.test('SMTP: an idle session is told 421 at once when the listener winds down', async (t) => {

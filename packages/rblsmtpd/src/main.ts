@@ -7,7 +7,7 @@
  * the `program[pid]:` form of the other binaries: log filters written for
  * rblsmtpd (fail2ban, qmailanalog-style scripts) match on it.
  */
-import { ConfigError, envDuration, escapeLogText, ExecError, handOff, parseCli, sessionPid, ucspiFromEnv, type CliSpec, type Env, type ExecOptions, type Io } from '@mailfront/core';
+import { ConfigError, countFor, envDuration, escapeLogText, ExecError, handOff, parseCli, sessionPid, ucspiFromEnv, type CliSpec, type Env, type ExecOptions, type Io } from '@mailfront/core';
 import { DnsblNameError, normaliseZone, reversedAddress } from '@mailfront/dnsbl';
 import pkg from '../package.json' with { type: 'json' };
 import { consultLists, planSteps, verdictFromVariable, type Verdict } from './decision.js';
@@ -84,7 +84,12 @@ export async function main(argv: string[], env: Env, io: Io, options: MainOption
       throw e;
     }
     verdict = await consultLists(steps, {
-      lookup: lookup.check,
+      // A block list that lists the client is a hit for mailfront-tcpsvd's metrics (nothing in exec mode).
+      lookup: (step) =>
+        lookup.check(step).then((result) => {
+          if (step.kind === 'block-list' && result.status === 'listed') countFor(io, `dnsbl_hits:${step.zone}`);
+          return result;
+        }),
       cancel: lookup.cancel,
       warn: (step, result, failingClosed) => log(`warning: ${step.zone}: ${result.detail}; ${consequence(step.kind, failingClosed)}`),
     });

@@ -2,6 +2,7 @@
 import t from 'tap';
 import type { Env, ListenSession } from '@mailfront/core';
 import { main } from '../src/main.js';
+import { startDnsServer } from '@mailfront/testkit';
 import { fakeIo } from './helpers.js';
 
 function listenSession(id: number) {
@@ -46,4 +47,14 @@ t.test('winding down cuts the refusal dialog short', async (t) => {
   t.equal(await running, 0);
   t.equal(io.out(), '220 rblsmtpd.local\r\n250 rblsmtpd.local\r\n');
   t.ok(io.stdout.destroyed, 'the connection is dropped');
+});
+
+t.test('a block list that lists the client counts as a DNSBL hit of its zone', async (t) => {
+  const dns = await startDnsServer({ '2.0.0.127.bl.test': { a: ['127.0.0.2'] } });
+  t.teardown(() => dns.stop());
+  const counters: Record<string, number> = {};
+  const { session } = listenSession(80);
+  const io = { ...fakeIo('QUIT\r\n'), session: { ...session, count: (name: string, amount = 1) => void (counters[name] = (counters[name] ?? 0) + amount) } };
+  t.equal(await main(['-t', '0', '-r', 'clean.test', '-r', 'bl.test', 'mailfront-smtpd'], { TCPREMOTEIP: '127.0.0.2', DNSCACHEIP: dns.address }, io), 0);
+  t.same(counters, { 'dnsbl_hits:bl.test': 1 });
 });

@@ -23,6 +23,11 @@ export interface EngineOptions {
   tmpdir: string;
 }
 
+/** The name a refusal is counted under when the listener's rate limit made it. */
+const RATE_LIMIT = 'ratelimit';
+/** … and when no plugin accepted the recipient (the engine's own refusal). */
+const NOBODY_ACCEPTED = 'none';
+
 interface Loaded {
   name: string;
   hooks: Hooks;
@@ -98,30 +103,37 @@ export class Engine {
     return first;
   }
 
-  sender(arg: AddressArg): Promise<HookResult> {
-    return this.#envelope(arg, 'sender', NO_SENDER);
+  /** MAIL: the listener's message rate limit first (listen mode), then the chain. */
+  async sender(arg: AddressArg): Promise<HookResult> {
+    const limited = await this.session.limit('message');
+    if (limited) return limited;
+    return (await this.#envelope(arg, 'sender', NO_SENDER)).response;
   }
 
+  /** RCPT: the recipient rate limit, then the chain; a refusal is counted under the module that made it. */
   async recipient(arg: AddressArg): Promise<HookResult> {
-    const r = await this.#envelope(arg, 'recipient', NO_RECIPIENT);
-    this.session.count(isErrorResponse(r) ? 'recipients_refused' : 'recipients_accepted');
-    return r;
+    const limited = await this.session.limit('recipient');
+    const { response, by } = limited ? { response: limited, by: RATE_LIMIT } : await this.#envelope(arg, 'recipient', NO_RECIPIENT);
+    const refused = isErrorResponse(response);
+    this.session.count(refused ? 'recipients_refused' : 'recipients_accepted');
+    if (refused) this.session.count(`recipients_rejected:${by ?? NOBODY_ACCEPTED}`);
+    return response;
   }
 
-  async #envelope(arg: AddressArg, hook: 'sender' | 'recipient', nobody: Response): Promise<HookResult> {
+  async #envelope(arg: AddressArg, hook: 'sender' | 'recipient', nobody: Response): Promise<{ response: HookResult; by?: string }> {
     let accepted: Response | undefined;
     for (const p of this.#plugins) {
       const r = await p.hooks[hook]?.(arg);
       if (r === undefined) continue;
-      if (r.code >= 400) return r;
+      if (r.code >= 400) return { response: r, by: p.name };
       accepted ??= r;
       if (r.final) break;
     }
-    if (accepted === undefined) return nobody;
+    if (accepted === undefined) return { response: nobody };
     const fromBackend = await this.#backend.hooks[hook]?.(arg);
-    if (isErrorResponse(fromBackend)) return fromBackend;
+    if (isErrorResponse(fromBackend)) return { response: fromBackend, by: this.#backend.name };
     // An acceptance without text lets the backend's answer speak for it.
-    return accepted.text === undefined ? fromBackend : accepted;
+    return { response: accepted.text === undefined ? fromBackend : accepted };
   }
 
   /** End of session: abort what is in progress and let modules free resources. */

@@ -25,6 +25,8 @@ export class MessageFlow {
   readonly #o: MessageFlowOptions;
   #file: MessageFile | undefined;
   #failure: Response | undefined;
+  /** Bytes of this message received from the client (for the listener's metrics). */
+  #received = 0;
 
   constructor(options: MessageFlowOptions) {
     this.#o = options;
@@ -51,6 +53,7 @@ export class MessageFlow {
   async start(): Promise<HookResult> {
     this.closeFile();
     this.#failure = undefined;
+    this.#received = 0;
     if (this.#o.needFile) {
       try {
         this.#file = MessageFile.create(this.#o.tmpdir);
@@ -70,6 +73,7 @@ export class MessageFlow {
 
   /** One block of the message, as the client sent it (decoded). */
   async block(bytes: Buffer): Promise<void> {
+    this.#received += bytes.length;
     if (this.#failure) return;
     for (const p of this.#o.plugins) {
       const r = await p.dataBlock?.(bytes);
@@ -102,7 +106,10 @@ export class MessageFlow {
 
   async end(): Promise<HookResult> {
     const result = await this.#end();
-    this.#o.session.count(isErrorResponse(result) ? 'messages_refused' : 'messages_accepted');
+    const { session } = this.#o;
+    session.count(isErrorResponse(result) ? 'messages_refused' : 'messages_accepted');
+    if (isErrorResponse(result) && result.code < 500) session.count('messages_tempfail');
+    session.count('message_bytes', this.#received);
     return result;
   }
 
@@ -112,7 +119,9 @@ export class MessageFlow {
       const r = await p.messageEnd?.(this.#file);
       if (isErrorResponse(r)) return this.#failAndReset(r);
     }
+    const started = performance.now();
     const result = await this.#o.backend.messageEnd?.(this.#file);
+    this.#o.session.observe('backend_seconds', (performance.now() - started) / 1000);
     this.closeFile();
     if (isErrorResponse(result)) await this.#o.reset();
     return result;

@@ -4,7 +4,7 @@
  * session environment), held as a value so that several sessions can live
  * in one process.
  */
-import { ConfigError, type Env, type Logger, type UcspiContext } from '@mailfront/core';
+import { ConfigError, type Env, type Logger, type RateEvent, type Reply, type UcspiContext } from '@mailfront/core';
 import { binaryString, textString } from '../util/binary-string.js';
 
 export interface AuthInfo {
@@ -22,6 +22,10 @@ export interface SessionOptions {
   log: Logger;
   /** Listen mode: adds to the listener's per-session counters (core's countFor). */
   count?: (counter: string, amount: number) => void;
+  /** Listen mode: a duration for the listener's timing histograms (core's observeFor). */
+  observe?: (name: string, seconds: number) => void;
+  /** Listen mode: the listener's rate limits (core's limitFor). */
+  limit?: (event: RateEvent) => Promise<Reply | undefined>;
 }
 
 const DECIMAL = /^[0-9]{1,15}$/;
@@ -52,6 +56,8 @@ export class Session {
   /** Entries added by mailrules (and other plugins); appended, so the first wins on lookup. */
   #entries: Array<[string, string]> = [];
   readonly #count: SessionOptions['count'];
+  readonly #observe: SessionOptions['observe'];
+  readonly #limit: SessionOptions['limit'];
 
   constructor(options: SessionOptions) {
     this.processEnv = {};
@@ -61,16 +67,34 @@ export class Session {
     this.ucspi = options.ucspi;
     this.log = options.log;
     this.#count = options.count;
+    this.#observe = options.observe;
+    this.#limit = options.limit;
   }
 
   /**
    * Adds to one of the session's counters, which mailfront-tcpsvd reports
    * with the session's end (for metrics); nothing in exec mode. The names
-   * in use: messages_accepted, messages_refused, recipients_accepted,
-   * recipients_refused, bytes_in, bytes_out.
+   * in use: messages_accepted, messages_refused (messages_tempfail: those
+   * of them refused with 4xx), message_bytes, recipients_accepted,
+   * recipients_refused, recipients_rejected:PLUGIN (by the module that
+   * refused, `none` when no plugin accepted), dnsbl_hits:ZONE, bytes_in,
+   * bytes_out.
    */
   count(counter: string, amount = 1): void {
     this.#count?.(counter, amount);
+  }
+
+  /**
+   * Records a duration in seconds for mailfront-tcpsvd's histograms;
+   * nothing in exec mode. In use: cvm_lookup_seconds, backend_seconds.
+   */
+  observe(name: string, seconds: number): void {
+    this.#observe?.(name, seconds);
+  }
+
+  /** mailfront-tcpsvd's rate limit for one more message or recipient: a reply to refuse with, or undefined. */
+  limit(event: RateEvent): Promise<Reply | undefined> {
+    return this.#limit?.(event) ?? Promise.resolve(undefined);
   }
 
   get authenticated(): boolean {

@@ -35,7 +35,9 @@ export const cvmValidate: PluginModule = {
         const address = textString(arg.address);
         const at = address.lastIndexOf('@');
         if (at === -1) return undefined;
+        const started = performance.now();
         const result = await cvm.lookup(address.slice(0, at), domainLookupKey(address.slice(at + 1)), { split: false });
+        session.observe('cvm_lookup_seconds', (performance.now() - started) / 1000);
         if (result.code === CvmCode.OK) return undefined;
         if (result.code === CvmCode.PERMFAIL) return result.outOfScope === 1 ? undefined : NO_SUCH_RECIPIENT;
         session.log.warn(`cvm-validate: ${module} answered code ${result.code} for ${address}`);

@@ -49,6 +49,8 @@ async function decide(session: Session, resolver: DnsblResolver, ip: string): Pr
     if (r.status === 'error') session.log.warn(`rbl: ${describe(r)}`);
     else if (debug) session.log.info(`rbl: ${r.zone}: ${r.status}${r.status === 'listed' && r.text ? ` ${r.text}` : ''}`);
   }
+  // Every block list that lists the client is a hit, even when an allow list wins (mailfront-tcpsvd's metrics).
+  for (const r of listed) if (r.status === 'listed') session.count(`dnsbl_hits:${r.zone}`);
   if (allowed.some((r) => r.status === 'listed')) return { listed: false };
   const hit = listed.find((r) => r.status === 'listed');
   if (hit?.status === 'listed') return { listed: true, reason: hit.text || `listed by ${hit.zone}` };
