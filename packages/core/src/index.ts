@@ -46,3 +46,5 @@ export type { StartTlsOptions, TlsSettings, TlsUpgrade } from './tls.js';
 export { lazyCrypto, lazyTls } from './lazy.js';
 export { RECHECK_INTERVAL_MS, recheckAllNow, RecheckTimer } from './recheck.js';
 export type { Clock } from './recheck.js';
+export { DescriptorReader } from './descriptor-reader.js';
+export * from './proxy/index.js';

@@ -17,3 +17,5 @@ export { runtimeFloor, supportedRuntimes, tooOldRuntime } from './runtimes.js';
 export type { Runtime } from './runtimes.js';
 export { chunk, describeFailure, fuzz, fuzzSettings, loadCorpus, mutate, prng } from './fuzz.js';
 export type { FuzzFailure, FuzzReport, FuzzSettings, FuzzTarget } from './fuzz.js';
+export { haproxyV1, haproxyV2, PP2_TYPE_ALPN, PP2_TYPE_AUTHORITY, PP2_TYPE_CRC32C, PP2_TYPE_UNIQUE_ID } from './proxy-client.js';
+export type { ProxyEnds } from './proxy-client.js';
