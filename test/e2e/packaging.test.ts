@@ -22,6 +22,7 @@ const EXPECTED = [
   'mailfront-qmqpd',
   'mailfront-qmtpd',
   'mailfront-smtpd',
+  'proxy-env',
   'rblsmtpd',
 ];
 

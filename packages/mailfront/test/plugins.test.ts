@@ -148,6 +148,11 @@ t.test('add-received: what is known shapes FROM and BY; TCP6; AUTH_ADD_RECEIVED'
     await header({ PROTO: 'TCP6', TCP6REMOTEIP: '::1', TCP6LOCALIP: '::2', TCP6LOCALHOST: 'mx' }),
     'Received: from IPv6:::1 ([IPv6:::1])\n  by mx ([IPv6:::2])\n  with SMTP via TCP6; DATE\nx\n',
   );
+  t.equal(
+    await header({ TCPREMOTEIP: '2001:db8::5', TCPLOCALIP: '192.0.2.1', TCPLOCALHOST: 'mx' }),
+    'Received: from IPv6:2001:db8::5 ([IPv6:2001:db8::5])\n  by mx ([192.0.2.1])\n  with SMTP via TCP; DATE\nx\n',
+    'an IPv6 client under PROTO=TCP (a PROXY header) is an IPv6 literal too',
+  );
   t.equal(await header({ RELAYCLIENT: '', AUTH_ADD_RECEIVED: '0' }), 'x\n', 'trusted clients can go without Received');
   t.match(await header({ AUTH_ADD_RECEIVED: '0' }), /^Received: /, 'untrusted ones still get it');
   t.equal(receivedDate(new Date(Date.UTC(2026, 10, 5, 4, 3, 2))), '05 Nov 2026 04:03:02 -0000');

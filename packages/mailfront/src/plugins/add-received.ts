@@ -42,8 +42,10 @@ interface Link {
 
 function linkOf(session: Session): Link {
   const { ucspi } = session;
+  // PROTO=TCP6 marks IPv6 as in mailfront; an IPv6 address under PROTO=TCP
+  // (a PROXY header relayed by proxy-env or mailfront-tcpsvd) is one too.
   const ipv6 = ucspi.proto.toUpperCase() === 'TCP6';
-  const ip = (a: string | undefined) => (a !== undefined && ipv6 ? `IPv6:${a}` : a);
+  const ip = (a: string | undefined) => (a !== undefined && (ipv6 || a.includes(':')) ? `IPv6:${a}` : a);
   const trimmed = (name: string) => {
     const v = session.processEnv[name]?.trim();
     return v === undefined || v === '' ? undefined : v;
