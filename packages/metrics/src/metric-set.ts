@@ -95,6 +95,11 @@ export class MetricSet {
 
   message(status: MessageStatus, bytes = 0): void {
     this.#messages.inc({ status });
+    this.receivedBytes(bytes);
+  }
+
+  /** Message bytes received, whatever became of the message. */
+  receivedBytes(bytes: number): void {
     if (bytes > 0) this.#receivedBytes.inc(bytes);
   }
 

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { parsePrometheusText as parsePrometheusTextFormat } from '@mailfront/testkit';
 import { MetricSet } from '../src/index.js';
 
 const dashboardPath = join(import.meta.dirname, '../../../docs/examples/grafana/mailfront-dashboard.json');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { parsePrometheusText as parsePrometheusTextFormat } from '@mailfront/testkit';
 import { request } from 'node:http';
 import { MetricSet, parseListenAddress, startMetricsServer, sumOverWorkers, TEXT_CONTENT_TYPE } from '../src/index.js';
 

@@ -19,3 +19,5 @@ export { chunk, describeFailure, fuzz, fuzzSettings, loadCorpus, mutate, prng } 
 export type { FuzzFailure, FuzzReport, FuzzSettings, FuzzTarget } from './fuzz.js';
 export { haproxyV1, haproxyV2, PP2_TYPE_ALPN, PP2_TYPE_AUTHORITY, PP2_TYPE_CRC32C, PP2_TYPE_UNIQUE_ID } from './proxy-client.js';
 export type { ProxyEnds } from './proxy-client.js';
+export { metricValue, parsePrometheusText } from './prometheus.js';
+export type { PrometheusFamily, PrometheusSample } from './prometheus.js';
