@@ -17,6 +17,7 @@ const EXPECTED = [
   'cvm-pwfile',
   'cvm-qmail',
   'cvm-testclient',
+  'greetwait',
   'iprules-make',
   'mailfront-pop3d',
   'mailfront-qmqpd',
