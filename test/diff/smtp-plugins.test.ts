@@ -39,6 +39,8 @@ interface Case {
   vars?: Record<string, string>;
   input: string;
   logs?: boolean;
+  /** A documented difference in the log (docs/compat.md): C's log as ours has it. */
+  theirLog?: (log: string) => string;
   /** Compare what the fake qmail-queue received (message and envelope). */
   queue?: boolean;
   /** Compare the files a queuedir backend wrote. */
@@ -62,6 +64,8 @@ if (oracle) {
       vars: { ...CLIENT, MAXRCPTS: '2' },
       input: MAIL + 'RCPT TO:<1@example.org>\r\nRCPT TO:<2@example.org>\r\nRCPT TO:<3@example.org>\r\nDATA\r\n.\r\nQUIT\r\n',
       logs: true,
+      // An unknown command is logged by its verb only; `.` has none (docs/compat.md, Logging).
+      theirLog: (log: string) => log.replace(/: \. $/m, ': [unknown command]'),
     },
     {
       name: 'P4 counters: MAXRCPTS_REJECT refuses DATA',
@@ -69,6 +73,8 @@ if (oracle) {
       vars: { ...CLIENT, MAXRCPTS: '2', MAXRCPTS_REJECT: '1' },
       input: MAIL + 'RCPT TO:<1@example.org>\r\nRCPT TO:<2@example.org>\r\nRCPT TO:<3@example.org>\r\nDATA\r\n.\r\nQUIT\r\n',
       logs: true,
+      // An unknown command is logged by its verb only; `.` has none (docs/compat.md, Logging).
+      theirLog: (log: string) => log.replace(/: \. $/m, ': [unknown command]'),
     },
     {
       name: 'P5 counters: MAXHOPS',
@@ -186,7 +192,7 @@ if (oracle) {
       ]);
       t.same(replies(mine.session), replies(c0.session), 'replies');
       t.equal(mine.session.status, c0.session.status, 'exit status');
-      if (c.logs) t.equal(mine.session.stderr, c0.session.stderr, 'log lines');
+      if (c.logs) t.equal(mine.session.stderr, (c.theirLog ?? ((l: string) => l))(c0.session.stderr), 'log lines');
       if (c.queue) {
         t.equal(mine.msg, c0.msg, 'message bytes on fd 0');
         t.equal(mine.env, c0.env, 'envelope bytes on fd 1');
