@@ -2,9 +2,8 @@
 // from a descriptor (exec mode) and exact reads from the stream (listen
 // mode). Whatever follows the header must still be there for the session.
 import t from 'tap';
-import { connect, createServer, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { haproxyV1, haproxyV2 } from '@mailfront/testkit';
+import { haproxyV1, haproxyV2, socketPair as pair } from '@mailfront/testkit';
 import { DescriptorReader } from '../src/descriptor-reader.js';
 import { TimeoutError } from '../src/input.js';
 import { ProxyHeaderError, readProxyHeader, readProxyHeaderFromDescriptor } from '../src/proxy/read.js';
@@ -12,47 +11,20 @@ import { ProxyHeaderError, readProxyHeader, readProxyHeaderFromDescriptor } from
 const ENDS = { source: '203.0.113.5', sourcePort: 41234, destination: '192.0.2.1', destinationPort: 25 };
 const SESSION = Buffer.from('EHLO client.example\r\nQUIT\r\n');
 
-/** A connected pair on 127.0.0.1: the server side is paused, so only what the test reads is taken. */
-async function pair(t: { teardown(fn: () => void): void }): Promise<{ client: Socket; server: Socket; fd: number }> {
-  const listener = createServer({ pauseOnConnect: true });
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  const port = (listener.address() as { port: number }).port;
-  const accepted = new Promise<Socket>((resolve) => listener.once('connection', resolve));
-  const client = connect(port, '127.0.0.1');
-  const server = await accepted;
-  listener.close();
-  t.teardown(() => {
-    client.destroy();
-    server.destroy();
-  });
-  const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
-  return { client, server, fd };
-}
-
-/** What the paused server side still has to read, once the client has closed. */
-function rest(server: Socket): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    server.on('data', (b: Buffer) => chunks.push(b));
-    server.on('end', () => resolve(Buffer.concat(chunks)));
-    server.resume();
-  });
-}
-
 const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 t.test('descriptor: v1 and v2 headers in one packet with the session; the session is left in the kernel', async (t) => {
   for (const header of [haproxyV1(ENDS), haproxyV2(ENDS)]) {
-    const { client, server, fd } = await pair(t);
+    const { client, fd, rest } = await pair(t);
     client.end(Buffer.concat([header, SESSION]));
     const got = await readProxyHeaderFromDescriptor(fd, { timeoutMs: 5000 });
     t.same(got, { version: header[0] === 0x50 ? 1 : 2, command: 'proxy', source: { address: '203.0.113.5', port: 41234 }, destination: { address: '192.0.2.1', port: 25 } });
-    t.same(await rest(server), SESSION, 'not one byte of the session was taken');
+    t.same(await rest(), SESSION, 'not one byte of the session was taken');
   }
 });
 
 t.test('descriptor: a header in fragments, byte by byte with pauses', async (t) => {
-  const { client, server, fd } = await pair(t);
+  const { client, fd, rest } = await pair(t);
   const header = haproxyV2(ENDS);
   const reading = readProxyHeaderFromDescriptor(fd, { timeoutMs: 10_000 });
   for (const byte of header) {
@@ -61,7 +33,7 @@ t.test('descriptor: a header in fragments, byte by byte with pauses', async (t) 
   }
   client.end(SESSION);
   t.equal((await reading).command, 'proxy');
-  t.same(await rest(server), SESSION);
+  t.same(await rest(), SESSION);
 });
 
 t.test('descriptor: truncated, malformed, too slow', async (t) => {
@@ -80,7 +52,7 @@ t.test('descriptor: truncated, malformed, too slow', async (t) => {
 });
 
 t.test('DescriptorReader: pieces of the asked size, end of input, timeout without taking a byte', async (t) => {
-  const { client, server, fd } = await pair(t);
+  const { client, fd, rest } = await pair(t);
   const sizes = [3, 2];
   const reader = new DescriptorReader(fd, () => sizes.shift() ?? 1);
   client.write('abcdef');
@@ -93,7 +65,7 @@ t.test('DescriptorReader: pieces of the asked size, end of input, timeout withou
   reader.stop();
   idle.stop();
   client.end('ijk');
-  t.equal((await rest(server)).toString(), 'ijk', 'after a timeout nothing more was read');
+  t.equal((await rest()).toString(), 'ijk', 'after a timeout nothing more was read');
   const ended = await pair(t);
   ended.client.end();
   t.equal(await new DescriptorReader(ended.fd, () => 1).read(5000), null);

@@ -1,10 +1,9 @@
 // greetwait's main with fake streams (the listen-mode path through the
 // shared scheduler) and with a real socket's descriptor (the exec-mode path).
 import t from 'tap';
-import { connect, createServer, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import type { Env, ListenSession } from '@mailfront/core';
-import { collector } from '@mailfront/testkit';
+import { collector, socketPair as pair } from '@mailfront/testkit';
 import { DeadlineQueue } from '../src/deadlines.js';
 import { EARLY_TALKER_REPLY, main } from '../src/main.js';
 
@@ -108,29 +107,12 @@ t.test('listen mode: the rest of the chain goes to the listener; many waiting se
   t.match(sessions[0]!.h.log(), /^greetwait\[1000\]: early talker/);
 });
 
-/** A connected pair whose server side is paused: only what the test reads is taken. */
-async function pair(t: { teardown(fn: () => void): void }): Promise<{ client: Socket; server: Socket; fd: number }> {
-  const listener = createServer({ pauseOnConnect: true });
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  const accepted = new Promise<Socket>((resolve) => listener.once('connection', resolve));
-  const client = connect((listener.address() as { port: number }).port, '127.0.0.1');
-  const server = await accepted;
-  listener.close();
-  t.teardown(() => (client.destroy(), server.destroy()));
-  return { client, server, fd: (server as unknown as { _handle: { fd: number } })._handle.fd };
-}
-
 t.test('exec mode: nothing is read from the descriptor after the wait; an early talker is refused', async (t) => {
   const patient = await pair(t);
   const h = harness();
   t.equal(await main(['0.1', '/bin/true'], ENV, h.io, { execve: h.execve, descriptor: patient.fd }), 9);
   patient.client.end('EHLO patient\r\n');
-  const rest = await new Promise<string>((resolve) => {
-    let text = '';
-    patient.server.on('data', (b: Buffer) => (text += b)).on('end', () => resolve(text));
-    patient.server.resume();
-  });
-  t.equal(rest, 'EHLO patient\r\n', 'all of it left for the server');
+  t.equal((await patient.rest()).toString(), 'EHLO patient\r\n', 'all of it left for the server');
 
   const early = await pair(t);
   const e = harness();

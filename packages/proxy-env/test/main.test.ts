@@ -4,7 +4,7 @@
 import t from 'tap';
 import { PassThrough } from 'node:stream';
 import type { Env, ListenSession } from '@mailfront/core';
-import { collector, haproxyV1, haproxyV2 } from '@mailfront/testkit';
+import { collector, haproxyV1, haproxyV2, socketPair } from '@mailfront/testkit';
 import { main } from '../src/main.js';
 
 const ENDS = { source: '203.0.113.5', sourcePort: 41234, destination: '192.0.2.1', destinationPort: 25 };
@@ -113,23 +113,10 @@ t.test('listen mode: the rest of the chain goes to the listener with the client\
 });
 
 t.test('exec mode: the header from a descriptor, the session left in the kernel for the next program', async (t) => {
-  const { connect, createServer } = await import('node:net');
-  const listener = createServer({ pauseOnConnect: true });
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  const accepted = new Promise<import('node:net').Socket>((resolve) => listener.once('connection', resolve));
-  const client = connect((listener.address() as { port: number }).port, '127.0.0.1');
-  const server = await accepted;
-  listener.close();
-  t.teardown(() => (client.destroy(), server.destroy()));
+  const { client, fd, rest } = await socketPair(t);
   client.end(Buffer.concat([haproxyV1(ENDS), Buffer.from('EHLO c\r\n')]));
-  const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
   const h = harness('');
   t.equal(await main(['/bin/true'], { ...BASE, PROXY_FROM: '10.0.0.5' }, h.io, { execve: h.execve, descriptor: fd }), 7);
   t.equal(h.execs[0]!.env.TCPREMOTEIP, '203.0.113.5');
-  const rest = await new Promise<Buffer>((resolve) => {
-    const chunks: Buffer[] = [];
-    server.on('data', (b: Buffer) => chunks.push(b)).on('end', () => resolve(Buffer.concat(chunks)));
-    server.resume();
-  });
-  t.same(rest, Buffer.from('EHLO c\r\n'));
+  t.same(await rest(), Buffer.from('EHLO c\r\n'));
 });

@@ -21,3 +21,5 @@ export { haproxyV1, haproxyV2, PP2_TYPE_ALPN, PP2_TYPE_AUTHORITY, PP2_TYPE_CRC32
 export type { ProxyEnds } from './proxy-client.js';
 export { metricValue, parsePrometheusText } from './prometheus.js';
 export type { PrometheusFamily, PrometheusSample } from './prometheus.js';
+export { socketPair } from './socket-pair.js';
+export type { SocketPair } from './socket-pair.js';

@@ -18,3 +18,12 @@ t.test('v2 headers byte for byte', async (t) => {
   const tlv = haproxyV2('local', [[PP2_TYPE_ALPN, Buffer.from('h2')]], () => 0xdeadbeef);
   t.equal(tlv.toString('hex'), SIG + '2000000c' + '01000268' + '32' + '030004deadbeef');
 });
+
+t.test('socketPair: the server side reads nothing until asked', async (t) => {
+  const { socketPair } = await import('../src/socket-pair.js');
+  const pair = await socketPair(t);
+  t.ok(pair.fd > 2);
+  pair.client.end('left for later');
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal((await pair.rest()).toString(), 'left for later');
+});
