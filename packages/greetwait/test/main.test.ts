@@ -44,7 +44,7 @@ t.test('an early talker gets 554 5.7.1 and is disconnected; the log shows what i
   t.equal(h.out(), EARLY_TALKER_REPLY);
   t.equal(EARLY_TALKER_REPLY, '554 5.7.1 Protocol violation: you talked before my greeting; closing connection.\r\n');
   t.same(h.execs, []);
-  t.match(h.log(), /^greetwait\[\d+\]: early talker 198\.51\.100\.7 after 0\.\d s: "EHLO bot\.example\\r\\nMAIL FROM:<spam@example\.com>\\r\\n"\n$/);
+  t.match(h.log(), /^greetwait\[\d+\]: early talker 198\.51\.100\.7 after \d+\.\d s: "EHLO bot\.example\\r\\nMAIL FROM:<spam@example\.com>\\r\\n"\n$/);
   t.equal(h.queue.size, 0, 'its entry left the scheduler');
 });
 
@@ -54,7 +54,7 @@ t.test('a client that leaves during the wait is logged apart, status 0', async (
   await sleep(20);
   h.stdin.end();
   t.equal(await status, 0);
-  t.match(h.log(), /^greetwait\[\d+\]: 198\.51\.100\.7 disconnected after 0\.\d s, before the greeting\n$/);
+  t.match(h.log(), /^greetwait\[\d+\]: 198\.51\.100\.7 disconnected after \d+\.\d s, before the greeting\n$/);
   t.equal(h.out(), '');
 });
 
@@ -96,12 +96,13 @@ t.test('listen mode: the rest of the chain goes to the listener; many waiting se
   const calls: Array<readonly string[]> = [];
   const sessions = Array.from({ length: 200 }, (_, i) => {
     const h = harness();
+    // The first one talks before its wait even starts: early, whatever the machine's pace.
+    if (i === 0) h.stdin.write('EHLO early\r\n');
     const session: ListenSession = { id: 1000 + i, runNext: async (argv: readonly string[]) => (calls.push(argv), 0), windDown: new AbortController().signal, count: () => {} };
-    return { h, done: main(['0.2', 'mailfront-smtpd', 'echo'], ENV, { ...h.io, session }, { queue }) };
+    return { h, done: main(['1', 'mailfront-smtpd', 'echo'], ENV, { ...h.io, session }, { queue }) };
   });
-  await sleep(50);
-  t.equal(queue.size, 200, 'one entry per waiting session');
-  sessions[0]!.h.stdin.write('EHLO early\r\n');
+  await sleep(20);
+  t.ok(queue.size >= 199, 'one entry per waiting session');
   t.same(await Promise.all(sessions.map((s) => s.done)), [1, ...Array(199).fill(0)]);
   t.equal(calls.length, 199);
   t.match(sessions[0]!.h.log(), /^greetwait\[1000\]: early talker/);
@@ -119,7 +120,7 @@ t.test('exec mode: nothing is read from the descriptor after the wait; an early 
   early.client.write('EHLO bot\r\n');
   t.equal(await main(['5', '/bin/true'], ENV, e.io, { execve: e.execve, descriptor: early.fd }), 1);
   t.equal(e.out(), EARLY_TALKER_REPLY);
-  t.match(e.log(), /early talker 198\.51\.100\.7 after 0\.\d s: "EHLO bot\\r\\n"/);
+  t.match(e.log(), /early talker 198\.51\.100\.7 after \d+\.\d s: "EHLO bot\\r\\n"/);
 
   const gone = await pair(t);
   const g = harness();

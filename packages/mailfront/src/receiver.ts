@@ -29,6 +29,7 @@ import { pluginNames } from './engine/plugin-list.js';
 import type { PluginModule } from './engine/plugin.js';
 import { isErrorResponse } from './engine/response.js';
 import { Session } from './engine/session.js';
+import { readableLog } from './util/readable-log.js';
 import type { Protocol } from './protocols/protocol.js';
 
 export interface ReceiverInfo {
@@ -64,7 +65,7 @@ export async function runReceiver<C>(
   if (cli.kind === 'exit') return cli.code;
   const [backendName, ...pluginArgs] = cli.args as [string, ...string[]];
 
-  const log = createLogger(info.program, io.stderr, sessionPid(io));
+  const log = readableLog(createLogger(info.program, io.stderr, sessionPid(io)));
   const ucspi = ucspiFromEnv(env);
   const output = new Output(io.stdout);
   const failStartup = async (reply: Reply) => {

@@ -65,3 +65,13 @@ t.test('add-received writes the RFC 6531 with-keyword and U-labels for an SMTPUT
   session.protocol = 'QMTP';
   t.equal(withKeyword(session), 'QMTP', 'QMTP and QMQP have no registered UTF-8 keyword');
 });
+
+t.test('log lines show UTF-8 addresses as UTF-8, not encoded twice', async (t) => {
+  const r = await dialog(['echo', 'accept'], utf8('MAIL FROM:<jörg@bücher.example> SMTPUTF8\r\nMAIL FROM:<caf\xe9@x>\r\nQUIT\r\n'));
+  t.ok(r.stderr.includes(utf8('MAIL FROM:<jörg@bücher.example> SMTPUTF8')), 'the UTF-8 bytes as sent');
+  const { readableText } = await import('../src/util/readable-log.js');
+  t.equal(readableText('plain'), 'plain');
+  t.equal(readableText(utf8('jörg')), 'jörg');
+  t.equal(readableText('café'), 'café', 'text that is not UTF-8 as bytes stays as it is');
+  t.equal(readableText('用户'), '用户', 'text beyond Latin-1 is already text');
+});
