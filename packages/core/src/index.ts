@@ -15,6 +15,7 @@ export {
   envList,
 } from './env.js';
 export type { Env, IntegerOptions } from './env.js';
+export { onRecheck, recheckCaches } from './caches.js';
 export { countFor, handOff, limitFor, observeFor, sessionPid, untilWindDown, WOUND_DOWN } from './chain.js';
 export { ExecError, execProgram, findExecutable } from './exec.js';
 export type { Execve, ExecOptions } from './exec.js';

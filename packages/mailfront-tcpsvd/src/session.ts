@@ -1,0 +1,247 @@
+/**
+ * One connection, from its socket to its exit status: what tcpsvd's child
+ * does (reference modern-mx §1.1), then the chain in-process.
+ *
+ *   pid line → client name (-h/-p) → local name (-l or DNS) → TCP*
+ *   environment → rules → per-client limit (-C) → decision line →
+ *   deny (close), exec (/bin/sh -c), or the chain
+ *
+ * The chain's first program gets `io` = the socket as stdin and stdout, the
+ * listener's stderr, and `io.session` (core's ListenSession): runNext runs
+ * the next program of the chain the same way (in-process, or spawned onto
+ * the socket), the session id stands for the pid in every log line, and
+ * windDown is the worker's wind-down signal.
+ *
+ * Whatever happens, the session ends exactly once, with a status for the
+ * `end ID exit N` line: the chain's, 100 for a deny, 111 for a drop or a
+ * program that died of a bug (crash(): logged as runMain logs it, an SMTP
+ * client told 421, the socket closed). Nothing of one session is shared
+ * with another: its environment is a fresh copy, its counters its own.
+ */
+import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
+import { escapeLogText, ExecError, type Env, type Io, type ListenSession } from '@mailfront/core';
+import { unmapped } from './address.js';
+import { remoteName, type Lookups } from './dns.js';
+import { logAddress, logField, logInstructions, PROGRAM, type ListenerLog } from './log.js';
+import type { ListenerOptions } from './options.js';
+import type { ProgramTable } from './programs.js';
+import { decide, type RuleDecision, type SessionEnv } from './rules.js';
+import { RuleCheckError, RulesUnreadable, type RulesSource } from './rules-source.js';
+import { spawnOnSocket } from './spawn-program.js';
+
+export const EXIT_DENY = 100;
+export const EXIT_DROP = 111;
+/** How long the last replies may take to leave once the chain is done (runMain's limit). */
+export const FINAL_FLUSH_MS = 60_000;
+
+/** What every session of a worker shares (read-only). */
+export interface Listener {
+  options: ListenerOptions;
+  /** The listener's own environment: each session starts from a copy. */
+  baseEnv: Env;
+  rules: RulesSource | undefined;
+  lookups: Lookups;
+  programs: ProgramTable;
+  log: ListenerLog;
+  /** Where the programs' log lines go (fd 2). */
+  stderr: Writable;
+  windDown: AbortSignal;
+}
+
+export interface SessionResult {
+  status: number;
+  counters: Record<string, number>;
+}
+
+export class Session {
+  readonly counters: Record<string, number> = Object.create(null) as Record<string, number>;
+  /** The program running now, for a crash's log line. */
+  #program = PROGRAM;
+  #crashReply: string | undefined;
+  #settle!: (status: number) => void;
+  readonly #done: Promise<number>;
+  #ended = false;
+
+  constructor(
+    readonly listener: Listener,
+    readonly id: number,
+    readonly socket: Socket,
+    /** Sessions from this client now, this one included (counted by the primary). */
+    readonly concurrency: number,
+  ) {
+    this.#done = new Promise((resolve) => (this.#settle = resolve));
+    // A reset must never be an unhandled 'error'.
+    socket.on('error', () => {});
+  }
+
+  /** Runs the session; resolves once it is over and its socket closed. */
+  async run(): Promise<SessionResult> {
+    this.#start().then(
+      (status) => this.#end(status),
+      (e: unknown) => this.crash(e),
+    );
+    const status = await this.#done;
+    return { status, counters: this.counters };
+  }
+
+  /** A bug in the session (an exception from its code, or one thrown in its context): end it, and only it. */
+  crash(e: unknown): void {
+    if (this.#ended) return;
+    const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    this.listener.stderr.write(`${this.#program}[${this.id}]: Fatal: internal error: ${escapeLogText(detail.replace(/\n/g, ' | '))}\n`);
+    if (this.#crashReply && this.socket.writable) this.socket.write(this.#crashReply);
+    this.#settled(EXIT_DROP);
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+
+  #settled(status: number): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#settle(status);
+  }
+
+  /** The chain is done: let the last bytes leave (at most FINAL_FLUSH_MS), then close. */
+  #end(status: number): void {
+    if (this.#ended) return;
+    const socket = this.socket;
+    if (socket.destroyed) return this.#settled(status);
+    const timer = setTimeout(() => socket.destroy(), FINAL_FLUSH_MS);
+    timer.unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.#settled(status);
+    });
+    socket.end();
+    // Nothing more is read: a client that keeps sending must not hold the socket open.
+    socket.resume();
+  }
+
+  async #start(): Promise<number> {
+    const { options, log } = this.listener;
+    const remoteIp = unmapped(this.socket.remoteAddress);
+    const remotePort = String(this.socket.remotePort ?? '');
+    const localIp = unmapped(this.socket.localAddress);
+    const localPort = String(this.socket.localPort ?? '');
+    log.info(`pid ${this.id} from ${logAddress(remoteIp)}`);
+
+    let remoteHost = '';
+    if (options.lookupRemote) {
+      try {
+        remoteHost = await remoteName(this.listener.lookups, remoteIp, options.paranoid);
+      } catch (e) {
+        log.warn(`unable to look up hostname: ${remoteIp}: ${reason(e)}`);
+      }
+    }
+    let localHost = options.localName;
+    if (localHost === undefined) {
+      try {
+        localHost = (await this.listener.lookups.name(localIp)) ?? '';
+      } catch (e) {
+        log.drop(`unable to look up local hostname: ${reason(e)}`);
+        return EXIT_DROP;
+      }
+    }
+
+    const env: SessionEnv = { ...this.listener.baseEnv };
+    if (!options.noEnv) {
+      const set = (name: string, value: string) => {
+        if (value === '') delete env[name];
+        else env[name] = value;
+      };
+      set('PROTO', 'TCP');
+      set('TCPLOCALIP', localIp);
+      set('TCPLOCALPORT', localPort);
+      set('TCPLOCALHOST', localHost);
+      set('TCPREMOTEIP', remoteIp);
+      set('TCPREMOTEPORT', remotePort);
+      set('TCPREMOTEHOST', remoteHost);
+      delete env.TCPREMOTEINFO;
+      if (options.perHost) env.TCPCONCURRENCY = String(this.concurrency);
+    }
+
+    let decision: RuleDecision = { action: 'default', match: '', text: '', perHost: options.perHost };
+    if (this.listener.rules) {
+      try {
+        decision = await decide(remoteIp, remoteHost, env, options.perHost, {
+          source: this.listener.rules,
+          lookups: this.listener.lookups,
+          warn: (text) => log.warn(text),
+        });
+      } catch (e) {
+        if (e instanceof RulesUnreadable) log.drop(`unable to read: ${options.rules!.path}: ${e.reason}`);
+        else if (e instanceof RuleCheckError) log.drop(`unable to check inst: ${remoteIp}: ${e.message}`);
+        else throw e;
+        return EXIT_DROP;
+      }
+    }
+
+    let action = decision.action;
+    const limit = decision.perHost;
+    if (limit && limit.limit > 0) {
+      if (this.concurrency > limit.limit) {
+        action = 'deny';
+        // Best effort, as tcpsvd: one non-blocking write before the close.
+        if (limit.message.length > 0) this.socket.write(limit.message);
+      }
+      log.info(`concurrency ${this.id} ${logAddress(remoteIp)} ${this.concurrency}/${limit.limit}`);
+    }
+    log.info(this.#decisionLine(action, decision, { localHost, localIp, remoteHost, remoteIp, remotePort }));
+
+    if (action === 'deny') {
+      if (this.socket.writableLength > 0) this.socket.end();
+      else this.socket.destroy();
+      return EXIT_DENY;
+    }
+    const argv = action === 'exec' ? ['/bin/sh', '-c', decision.text] : this.listener.options.program;
+    try {
+      return await this.runNext(argv, env);
+    } catch (e) {
+      if (!(e instanceof ExecError)) throw e;
+      log.drop(`unable to run: ${argv[0]}: ${e.reason}`);
+      return EXIT_DROP;
+    }
+  }
+
+  #decisionLine(action: string, d: RuleDecision, a: { localHost: string; localIp: string; remoteHost: string; remoteIp: string; remotePort: string }): string {
+    const word = action === 'deny' ? 'deny' : action === 'exec' ? 'exec' : 'start';
+    let line = `${word} ${this.id} ${logField(a.localHost)}:${logAddress(a.localIp)} :${logField(a.remoteHost)}:${logAddress(a.remoteIp)}:${logField(a.remotePort)}`;
+    const rules = this.listener.rules;
+    if (rules) {
+      line += ` ${rules.logPrefix}${logField(rules.matchName(d.match))}`;
+      if (d.text !== '' && this.listener.log.verbose > 1) line += `: ${logInstructions(d.text)}`;
+    }
+    return line;
+  }
+
+  /** The io the chain's programs get. */
+  io(): Io {
+    const session: ListenSession = {
+      id: this.id,
+      runNext: (argv, env) => this.runNext(argv, env),
+      windDown: this.listener.windDown,
+      count: (counter, amount = 1) => {
+        this.counters[counter] = (this.counters[counter] ?? 0) + amount;
+      },
+    };
+    return { stdin: this.socket, stdout: this.socket, stderr: this.listener.stderr, session };
+  }
+
+  /** Runs argv onto this session's connection: in-process when it is ours, else spawned. */
+  async runNext(argv: readonly string[], env: Env): Promise<number> {
+    const [name, ...args] = argv;
+    if (name === undefined) throw new ExecError('(nothing)', 'no program given');
+    const resolved = this.listener.programs.resolve(name, env.PATH);
+    if (resolved.kind === 'missing') throw new ExecError(name, 'file does not exist');
+    if (resolved.kind === 'spawn') return spawnOnSocket(resolved.file, argv, env, this.socket);
+    this.#program = resolved.program.name;
+    this.#crashReply = resolved.program.crashReply;
+    return resolved.program.main(args, env, this.io());
+  }
+}
+
+function reason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code ?? (e as Error).message ?? String(e);
+}
