@@ -7,7 +7,7 @@
  */
 import { Resolver } from 'node:dns/promises';
 import { isIPv4 } from 'node:net';
-import { parseDnsServers } from '@mailfront/dnsbl';
+import { parseDnsServers, reversedAddress } from '@mailfront/dnsbl';
 
 /** How long one question may take, all tries together. */
 const LOOKUP_TIMEOUT_MS = 10_000;
@@ -30,7 +30,13 @@ export function dnsLookups(dnsCacheIp: string | undefined): Lookups {
     throw e;
   };
   return {
-    name: async (address) => (await resolver.reverse(address).catch(orNothing([] as string[])))[0],
+    // resolvePtr, not reverse(): c-ares's reverse() reports a SERVFAIL as "not found".
+    name: async (address) => {
+      const reversed = reversedAddress(address);
+      if (reversed === undefined) return undefined;
+      const zone = isIPv4(address) ? 'in-addr.arpa' : 'ip6.arpa';
+      return (await resolver.resolvePtr(`${reversed}.${zone}`).catch(orNothing([] as string[])))[0];
+    },
     addresses: async (host) => (isIPv4(host) ? [host] : resolver.resolve4(host).catch(orNothing([] as string[]))),
   };
 }

@@ -126,7 +126,7 @@ export async function runPrimary(
   };
 
   const pool = new WorkerPool(
-    { script: port.script, execArgv: port.execArgv, argv, env },
+    { script: port.script, execArgv: port.execArgv, argv, env, output: port.sharedOutput ? undefined : { stdout: io.stdout, stderr: io.stderr } },
     {
       message: (m) => finish(m.id, m.status, m.counters),
       died: (pid, how, sessions) => {

@@ -13,6 +13,11 @@ export interface ProcessPort {
   /** The script to run a worker with, and Node's own arguments for it. */
   readonly script: string;
   readonly execArgv: readonly string[];
+  /**
+   * Workers write to our own fds 1 and 2 (true), or through pipes into the
+   * io the primary was given (false: tests, which collect the log).
+   */
+  readonly sharedOutput: boolean;
   onSignal(signal: Signal, handler: () => void): void;
   /** An exception or rejection nobody caught. */
   onCrash(handler: (e: unknown) => void): void;
@@ -28,6 +33,7 @@ export function processPort(): ProcessPort {
   return {
     script: process.argv[1]!,
     execArgv: process.execArgv,
+    sharedOutput: true,
     onSignal: (signal, handler) => process.on(signal, handler),
     onCrash: (handler) => {
       process.on('uncaughtException', handler);

@@ -34,6 +34,8 @@ export class RuleCheckError extends Error {
 }
 
 export interface RulesSource {
+  /** The cdb or directory, as given. */
+  readonly path: string;
   /**
    * How tcpsvd names a match (`key`, or `key,forward`; '' when nothing
    * matched) in warnings and the decision line: the key in a cdb, the

@@ -25,7 +25,7 @@ import { unmapped } from './address.js';
 import { remoteName, type Lookups } from './dns.js';
 import { logAddress, logField, logInstructions, PROGRAM, type ListenerLog } from './log.js';
 import type { ListenerOptions } from './options.js';
-import type { ProgramTable } from './programs.js';
+import type { Resolved } from './programs.js';
 import { decide, type RuleDecision, type SessionEnv } from './rules.js';
 import { RuleCheckError, RulesUnreadable, type RulesSource } from './rules-source.js';
 import { spawnOnSocket } from './spawn-program.js';
@@ -42,7 +42,8 @@ export interface Listener {
   baseEnv: Env;
   rules: RulesSource | undefined;
   lookups: Lookups;
-  programs: ProgramTable;
+  /** Which program a name stands for (programs.ts's ProgramTable). */
+  programs: { resolve(name: string, path: string | undefined): Resolved };
   log: ListenerLog;
   /** Where the programs' log lines go (fd 2). */
   stderr: Writable;
@@ -55,7 +56,7 @@ export interface SessionResult {
 }
 
 export class Session {
-  readonly counters: Record<string, number> = Object.create(null) as Record<string, number>;
+  readonly #counters = new Map<string, number>();
   /** The program running now, for a crash's log line. */
   #program = PROGRAM;
   #crashReply: string | undefined;
@@ -82,7 +83,7 @@ export class Session {
       (e: unknown) => this.crash(e),
     );
     const status = await this.#done;
-    return { status, counters: this.counters };
+    return { status, counters: Object.fromEntries(this.#counters) };
   }
 
   /** A bug in the session (an exception from its code, or one thrown in its context): end it, and only it. */
@@ -170,7 +171,7 @@ export class Session {
           warn: (text) => log.warn(text),
         });
       } catch (e) {
-        if (e instanceof RulesUnreadable) log.drop(`unable to read: ${options.rules!.path}: ${e.reason}`);
+        if (e instanceof RulesUnreadable) log.drop(`unable to read: ${this.listener.rules.path}: ${e.reason}`);
         else if (e instanceof RuleCheckError) log.drop(`unable to check inst: ${remoteIp}: ${e.message}`);
         else throw e;
         return EXIT_DROP;
@@ -222,7 +223,7 @@ export class Session {
       runNext: (argv, env) => this.runNext(argv, env),
       windDown: this.listener.windDown,
       count: (counter, amount = 1) => {
-        this.counters[counter] = (this.counters[counter] ?? 0) + amount;
+        this.#counters.set(counter, (this.#counters.get(counter) ?? 0) + amount);
       },
     };
     return { stdin: this.socket, stdout: this.socket, stderr: this.listener.stderr, session };

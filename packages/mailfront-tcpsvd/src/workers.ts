@@ -8,6 +8,7 @@
  * the other workers go on.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import type { Env } from '@mailfront/core';
 import { isToPrimary, WORKER_MARK, type ToPrimary, type ToWorker } from './ipc.js';
 
@@ -19,6 +20,8 @@ export interface WorkerSpec {
   execArgv: readonly string[];
   argv: readonly string[];
   env: Env;
+  /** Where the workers' stdout and stderr go when they are not our own fds 1 and 2. */
+  output?: { stdout: Writable; stderr: Writable } | undefined;
 }
 
 export interface PoolEvents {
@@ -60,9 +63,13 @@ export class WorkerPool {
     const child = fork(this.spec.script, [...this.spec.argv], {
       env: { ...this.spec.env, [WORKER_MARK]: '1' },
       execArgv: [...this.spec.execArgv],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', this.spec.output ? 'pipe' : 'inherit', this.spec.output ? 'pipe' : 'inherit', 'ipc'],
       serialization: 'json',
     });
+    if (this.spec.output) {
+      child.stdout?.pipe(this.spec.output.stdout, { end: false });
+      child.stderr?.pipe(this.spec.output.stderr, { end: false });
+    }
     const worker: Worker = { child, sessions: new Set(), startedAt: this.now() };
     this.#workers.push(worker);
     child.on('message', (message: unknown) => {

@@ -1,6 +1,6 @@
 /**
  * A tiny authoritative DNS server on 127.0.0.1 for tests: it answers A,
- * AAAA, MX and TXT questions from a table the test controls and NXDOMAIN for
+ * AAAA, MX, PTR and TXT questions from a table the test controls and NXDOMAIN for
  * every name not in it (enough for DNSBL lookups and for SPF, DKIM, DMARC
  * and ARC). An entry can also fail (SERVFAIL, REFUSED), answer late or never
  * answer, so DNSBL clients can be tested against every outcome without any
@@ -14,6 +14,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv4, isIPv6 } from 'node:net';
 
 export const DNS_TYPE_A = 1;
+export const DNS_TYPE_PTR = 12;
 export const DNS_TYPE_MX = 15;
 export const DNS_TYPE_TXT = 16;
 export const DNS_TYPE_AAAA = 28;
@@ -36,6 +37,8 @@ export interface DnsAnswer {
   aaaa?: string[];
   /** Mail exchangers for MX questions, most preferred first unless `priority` says otherwise. */
   mx?: Array<string | { exchange: string; priority: number }>;
+  /** PTR records (host names) for reverse names such as `7.2.0.192.in-addr.arpa`. */
+  ptr?: string[];
   /** TXT records: each one a text, or the character-strings of one record. */
   txt?: Array<string | Buffer | Array<string | Buffer>>;
   /** Fail every question for the name instead of answering; 'drop' never answers. */
@@ -183,6 +186,7 @@ export function respond(q: Question, entry: DnsAnswer | undefined): Buffer | nul
   if (q.type === DNS_TYPE_AAAA) records = (entry.aaaa ?? []).map((a) => record(DNS_TYPE_AAAA, aaaaData(a)));
   if (q.type === DNS_TYPE_MX) records = (entry.mx ?? []).map((m, i) => record(DNS_TYPE_MX, mxData(m, i)));
   if (q.type === DNS_TYPE_TXT) records = (entry.txt ?? []).map((t) => record(DNS_TYPE_TXT, txtData(t)));
+  if (q.type === DNS_TYPE_PTR) records = (entry.ptr ?? []).map((p) => record(DNS_TYPE_PTR, nameData(p)));
   // A name in the table without records of the asked type: NOERROR, no answer (NODATA).
   return Buffer.concat([header(q, RCODE_NOERROR, records.length), q.raw, ...records]);
 }

@@ -7,7 +7,7 @@ export type { RunOptions, RunResult } from './run.js';
 export { freePort, LineClient, startUcspiServer } from './ucspi-server.js';
 export type { UcspiServer, UcspiServerOptions } from './ucspi-server.js';
 export { copyTree } from './copy-tree.js';
-export { DNS_TYPE_A, DNS_TYPE_AAAA, DNS_TYPE_MX, DNS_TYPE_TXT, startDnsServer } from './dns-server.js';
+export { DNS_TYPE_A, DNS_TYPE_AAAA, DNS_TYPE_MX, DNS_TYPE_PTR, DNS_TYPE_TXT, startDnsServer } from './dns-server.js';
 export type { DnsAnswer, DnsQuery, DnsServerOptions, TestDnsServer } from './dns-server.js';
 export { testCertificate } from './certificate.js';
 export type { TestCertificate } from './certificate.js';

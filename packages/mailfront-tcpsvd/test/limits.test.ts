@@ -1,0 +1,32 @@
+import t from 'tap';
+import { Socket } from 'node:net';
+import { ConnectionTable } from '../src/limits.js';
+
+t.test('-c slots, per-client counts, and the queue of held connections', async (t) => {
+  const table = new ConnectionTable(2, 1);
+  t.equal(table.begin('10.0.0.1'), 1);
+  t.equal(table.begin('10.0.0.1'), 2, 'counted including the new one');
+  t.notOk(table.hasRoom());
+  const held = new Socket();
+  const closed = new Socket();
+  t.ok(table.hold({ socket: held, remoteIp: '10.0.0.2' }));
+  t.notOk(table.hold({ socket: new Socket(), remoteIp: '10.0.0.3' }), 'the queue holds -b connections');
+  t.equal(table.nextHeld(), undefined, 'no room yet');
+  table.end('10.0.0.1');
+  t.equal(table.live, 1);
+  t.equal(table.nextHeld()?.remoteIp, '10.0.0.2');
+  t.equal(table.begin('10.0.0.1'), 2, 'the other session from 10.0.0.1 is still counted');
+  table.end('10.0.0.1');
+  table.end('10.0.0.1');
+  t.equal(table.begin('10.0.0.1'), 1, 'a client with no session left starts over');
+  closed.destroy();
+  t.ok(table.hold({ socket: closed, remoteIp: '10.0.0.4' }));
+  t.equal(table.nextHeld(), undefined, 'a held connection that closed meanwhile is skipped');
+  const later = new Socket();
+  table.hold({ socket: later, remoteIp: '10.0.0.5' });
+  t.equal(table.dropHeld(), 1);
+  t.ok(later.destroyed);
+  table.end('nobody');
+  table.end('nobody');
+  t.equal(table.live, 0, 'never below zero');
+});
