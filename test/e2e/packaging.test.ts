@@ -23,6 +23,7 @@ const EXPECTED = [
   'mailfront-qmqpd',
   'mailfront-qmtpd',
   'mailfront-smtpd',
+  'mailfront-tcpsvd',
   'proxy-env',
   'rblsmtpd',
 ];

@@ -16,7 +16,7 @@ import { runPrimary } from './primary.js';
 import type { ProcessPort } from './process-port.js';
 import { runWorker } from './worker.js';
 
-const HELP = `${USAGE}
+const HELP = `${USAGE.replace(/^usage:/, 'Usage:')}
 
 Listens on host:port and runs prog for each connection, as tcpsvd does: the
 same options, rules (-i dir, -x cdb from iprules-make or ipsvd-cdb),

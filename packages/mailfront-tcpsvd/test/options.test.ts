@@ -46,3 +46,22 @@ t.test('-C message escapes, as tcpsvd', async (t) => {
   t.same(parseLimit('3:'), { limit: 3, message: Buffer.alloc(0) });
   t.equal(parseLimit(':x'), undefined);
 });
+
+t.test('main: --help, --version, usage errors on stderr with status 111', async (t) => {
+  const { main } = await import('../src/main.js');
+  const { collector } = await import('@mailfront/testkit');
+  const { fakePort } = await import('./helpers/port.js');
+  const run = async (argv: string[]) => {
+    const out = collector();
+    const err = collector();
+    const code = await main(argv, {}, { stdin: process.stdin, stdout: out.stream, stderr: err.stream }, fakePort());
+    return { code, out: out.text(), err: err.text() };
+  };
+  const help = await run(['--help']);
+  t.equal(help.code, 0);
+  t.match(help.out, /^Usage: mailfront-tcpsvd \[-hpEvv\]/);
+  t.match((await run(['--version'])).out, /^mailfront-tcpsvd \d+\.\d+\.\d+\n$/);
+  const usage = await run(['-c', '0', '0', '25', 'x']);
+  t.equal(usage.code, 111);
+  t.equal(usage.err, 'mailfront-tcpsvd: -c needs a whole number of at least 1, not "0"\nusage: mailfront-tcpsvd [-hpEvv] [-c n] [-C n[:msg]] [-b n] [-u user[:group]] [-l name] [-i dir|-x cdb] [-t sec] [-w n] host port prog\n');
+});

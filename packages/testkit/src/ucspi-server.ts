@@ -28,8 +28,10 @@ export interface UcspiServer {
 }
 
 export interface UcspiServerOptions {
-  /** 'tcpserver' or 'tcpsvd', or a path to one of them. */
+  /** 'tcpserver' or 'tcpsvd', or a path to one of them (or to mailfront-tcpsvd's bundle, with `node`). */
   server: string;
+  /** Runs `server` with this interpreter (a Node for a bundle that needs a newer one than /usr/bin/node). */
+  interpreter?: string;
   /** Options before the address, e.g. ['-x', 'rules.cdb'] for tcpsvd. */
   serverArgs?: string[];
   program: string[];
@@ -39,11 +41,11 @@ export interface UcspiServerOptions {
 
 export async function startUcspiServer(options: UcspiServerOptions): Promise<UcspiServer> {
   const port = await freePort();
-  const isTcpsvd = options.server.endsWith('tcpsvd');
+  const isTcpsvd = /tcpsvd(\.js)?$/.test(options.server);
   // No DNS and no ident lookups: tests must not depend on a resolver.
   const quiet = isTcpsvd ? ['-l', 'mx.test'] : ['-R', '-H', '-l', 'mx.test'];
   const args = [...quiet, ...(options.serverArgs ?? []), '127.0.0.1', String(port), ...options.program];
-  const child = spawn(options.server, args, {
+  const child = spawn(options.interpreter ?? options.server, options.interpreter ? [options.server, ...args] : args, {
     env: untrackedEnv(options.env ?? process.env),
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
