@@ -120,9 +120,10 @@ t.test('-C with and without a message, the C instruction, TCPCONCURRENCY', async
   for (const limit of ['2:421 too many from you\\r\\n', '2']) {
     const r = await both(c.tcpsvd, ['-v', '-C', limit, '-x', cdb], [SHOW], async (port) => {
       const seen: string[] = [];
-      for (const ip of ['127.0.0.1', '127.0.0.5']) {
-        // Hold sessions open from one address, then one more.
-        const held = [await LineClient.connect(port, '127.0.0.1', ip), await LineClient.connect(port, '127.0.0.1', ip)];
+      // As many sessions as the address may have (-C 2; the rule's C1), held open, then one more.
+      for (const [ip, limit] of [['127.0.0.1', 2], ['127.0.0.5', 1]] as const) {
+        const held: LineClient[] = [];
+        for (let i = 0; i < limit; i++) held.push(await LineClient.connect(port, '127.0.0.1', ip));
         for (const h of held) await h.readLine();
         seen.push(`${ip} third: ${await visit(port, ip)}`);
         for (const h of held) {

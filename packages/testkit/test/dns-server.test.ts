@@ -19,6 +19,14 @@ async function code(p: Promise<unknown>): Promise<string> {
   }
 }
 
+t.test('answers PTR questions with host names', async (t) => {
+  const dns = await startDnsServer({ '7.2.0.192.in-addr.arpa': { ptr: ['client.example.org.', 'alias.example.org'] } });
+  t.teardown(() => dns.stop());
+  const r = resolverFor(dns.address);
+  t.same(await r.resolvePtr('7.2.0.192.in-addr.arpa'), ['client.example.org', 'alias.example.org']);
+  t.equal(await code(r.resolvePtr('8.2.0.192.in-addr.arpa')), 'ENOTFOUND');
+});
+
 t.test('answers A and TXT from its table, NXDOMAIN otherwise', async (t) => {
   const dns = await startDnsServer({
     '2.0.0.127.zen.test': { a: ['127.0.0.2', '127.0.0.4'], txt: ['listed: see https://zen.test/'] },
