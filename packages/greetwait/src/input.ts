@@ -48,6 +48,21 @@ export function descriptorInput(fd: number): GreetInput {
   };
 }
 
+/**
+ * Stops a socket's handle reading now, as process.stdin does when paused:
+ * watching for early talk started it, and a program of another project
+ * spawned onto the socket next must find every byte the client sends after
+ * the greeting in the kernel, not in our buffer. An in-process program's
+ * first read starts it again.
+ */
+function stopReading(stream: Readable): void {
+  const handle = (stream as { _handle?: { reading?: boolean; readStop?: () => number } })._handle;
+  if (!handle?.readStop || !handle.reading) return;
+  handle.reading = false;
+  handle.readStop();
+  (stream as unknown as { _readableState: { reading: boolean } })._readableState.reading = false;
+}
+
 /** Listen mode: the socket's stream; the wait's deadline is an entry in `queue`. */
 export function streamInput(stream: Readable, queue: DeadlineQueue): GreetInput {
   const settle = (ms: number, schedule: (ms: number, done: () => void) => { cancel(): void }): Promise<Buffer | 'closed' | 'time'> =>
@@ -75,7 +90,9 @@ export function streamInput(stream: Readable, queue: DeadlineQueue): GreetInput 
   return {
     async wait(ms) {
       const outcome = await settle(ms, (after, done) => queue.after(after, done));
-      return outcome === 'time' ? 'quiet' : outcome;
+      if (outcome !== 'time') return outcome;
+      stopReading(stream);
+      return 'quiet';
     },
     async next(ms) {
       const outcome = await settle(ms, timer);

@@ -18,8 +18,9 @@
  *
  * mailfront-pop3d is this project's but not in IN_PROCESS: after login it
  * becomes the user (setuid, chdir), which would change the whole process.
- * Issue 17 adds greetwait and proxy-env here; a new program needs only a
- * line in IN_PROCESS (and the package in devDependencies).
+ * greetwait and proxy-env run here too: a client waiting for its greeting
+ * costs its socket and an entry in greetwait's one scheduler. A new program
+ * needs only a line in IN_PROCESS (and the package in devDependencies).
  *
  * Lookups are cached per (PATH, name) and checked again at most once a
  * second, so a reinstall is seen by the next connections.
@@ -30,6 +31,8 @@ import { findExecutable, parseCli, type Main } from '@mailfront/core';
 import { main as qmqpd } from '@mailfront/mailfront-qmqpd/main';
 import { main as qmtpd } from '@mailfront/mailfront-qmtpd/main';
 import { main as smtpd } from '@mailfront/mailfront-smtpd/main';
+import { main as greetwait } from '@mailfront/greetwait/main';
+import { main as proxyEnv } from '@mailfront/proxy-env/main';
 import { main as rblsmtpd, spec as rblsmtpdSpec } from '@mailfront/rblsmtpd/main';
 
 export interface InProcessProgram {
@@ -56,6 +59,10 @@ export const IN_PROCESS: ReadonlyMap<string, InProcessProgram> = new Map(
       },
     },
     { name: 'mailfront-smtpd', main: smtpd, crashReply: SMTP_CRASH },
+    // SECONDS, then the rest of the chain.
+    { name: 'greetwait', main: greetwait, crashReply: SMTP_CRASH, next: (argv: string[]) => (argv.length > 1 ? argv.slice(1) : undefined) },
+    // No options: the rest of the chain; no reply of its own (the protocol behind the proxy is unknown).
+    { name: 'proxy-env', main: proxyEnv, next: (argv: string[]) => (argv.length > 0 ? argv : undefined) },
     { name: 'mailfront-qmtpd', main: qmtpd },
     { name: 'mailfront-qmqpd', main: qmqpd },
   ].map((p) => [p.name, p]),
