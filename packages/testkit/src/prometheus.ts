@@ -24,7 +24,7 @@ export interface PrometheusFamily {
   metrics: PrometheusSample[];
 }
 
-/** Parses the text format; throws on text a scraper would refuse. */
+/** Parses the text format into metric families. */
 export function parsePrometheusText(text: string): PrometheusFamily[] {
   return parsePrometheusTextFormat(text) as PrometheusFamily[];
 }
