@@ -39,15 +39,24 @@ export interface SessionEnd {
   status: number;
   /** What the session's programs counted (core's countFor): messages, recipients, bytes. */
   counters: Record<string, number>;
+  /** Durations the session's programs recorded (core's observeFor), in seconds, by name. */
+  observations: Record<string, number[]>;
   durationMs: number;
 }
+
+/** Why the primary closed a connection without a session. */
+export type Dropped = 'limit';
 
 export interface ListenerHooks {
   admission: AdmissionCheck[];
   sessionStart: Array<(start: SessionStart) => void>;
   sessionEnd: Array<(end: SessionEnd) => void>;
+  /** A connection closed at once: -c reached and the -b queue of held connections full. */
+  dropped: Array<(arrival: Arrival, why: Dropped) => void>;
+  /** The rate limits' clock (ms); tests pass one they move by hand. */
+  clock?: () => number;
 }
 
 export function noHooks(): ListenerHooks {
-  return { admission: [], sessionStart: [], sessionEnd: [] };
+  return { admission: [], sessionStart: [], sessionEnd: [], dropped: [] };
 }

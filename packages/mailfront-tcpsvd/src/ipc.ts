@@ -3,6 +3,9 @@
  * of child_process.fork. A session's socket travels with its `session`
  * message as a raw handle (see primary.ts for why).
  */
+import type { RateEvent } from '@mailfront/core';
+import type { RateLimits, Verdict } from '@mailfront/ratelimit';
+
 
 /** Primary → worker. */
 export type ToWorker =
@@ -11,12 +14,25 @@ export type ToWorker =
   /** SIGTERM: finish what is running, take nothing new. */
   | { t: 'wind-down' }
   /** SIGHUP: look at every cached file again now. */
-  | { t: 'recheck' };
+  | { t: 'recheck' }
+  /** The primary's answer to a `limit` question (rate-limits.ts). */
+  | { t: 'verdict'; seq: number; verdict: Verdict };
 
 /** Worker → primary. */
 export type ToPrimary =
-  /** A session is over: its status and counters (extension point for metrics). */
-  { t: 'end'; id: number; status: number; counters: Record<string, number> };
+  /** A session is over: its status, counters and timings (extension point for metrics). */
+  | { t: 'end'; id: number; status: number; counters: Record<string, number>; observations?: Record<string, number[]> }
+  /** A rate-limit question (rate-limits.ts): counted in the primary, across all workers. */
+  | LimitRequest;
+
+/** One more connection, message or recipient from `ip`, judged against `limits` (the session's RATELIMIT_*). */
+export interface LimitRequest {
+  t: 'limit';
+  seq: number;
+  event: 'connection' | RateEvent;
+  ip: string;
+  limits: RateLimits;
+}
 
 /** The environment variable that makes a process a worker; never passed on to a session. */
 export const WORKER_MARK = 'MAILFRONT_TCPSVD_WORKER';
@@ -26,5 +42,6 @@ export function isToWorker(m: unknown): m is ToWorker {
 }
 
 export function isToPrimary(m: unknown): m is ToPrimary {
-  return typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'end';
+  const t = typeof m === 'object' && m !== null ? (m as { t?: unknown }).t : undefined;
+  return t === 'end' || t === 'limit';
 }

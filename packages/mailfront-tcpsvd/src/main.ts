@@ -12,7 +12,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { WORKER_MARK } from './ipc.js';
 import { PROGRAM } from './log.js';
 import { EXIT_USAGE, parseOptions, USAGE } from './options.js';
-import { runPrimary } from './primary.js';
+import { runWithMetrics } from './run-with-metrics.js';
 import type { ProcessPort } from './process-port.js';
 import { runWorker } from './worker.js';
 
@@ -30,6 +30,8 @@ one session each; other programs are started with the connection on fd 0/1.
   -t sec     with -i: expire entries             -h, -p  client host name (-p: confirmed)
   -E         no TCP* variables                   -v, -vv  log to stdout
   -w n       worker processes (default: the number of CPUs)
+  --metrics host:port  serve Prometheus metrics on http://host:port/metrics
+             (off by default; bind it to loopback or a management network)
 
 SIGTERM finishes the sessions (DRAIN_TIMEOUT, default 5 s) and exits;
 SIGHUP checks every cached file again. See the mailfront-tcpsvd page in the
@@ -50,5 +52,5 @@ export async function main(argv: string[], env: Env, io: Io, port: ProcessPort):
       return EXIT_USAGE;
   }
   if (env[WORKER_MARK] !== undefined) return runWorker(parsed.options, env, io, port);
-  return runPrimary(parsed.options, argv, env, io, port);
+  return runWithMetrics(parsed.options, argv, env, io, port);
 }

@@ -6,17 +6,20 @@
  * untouched (they have options of their own: `rblsmtpd -B -t 300 …`).
  *
  *   mailfront-tcpsvd [-hpEvv] [-c n] [-C n[:msg]] [-b n] [-u user[:group]]
- *                    [-l name] [-i dir | -x cdb] [-t sec] [-w n] host port prog…
+ *                    [-l name] [-i dir | -x cdb] [-t sec] [-w n]
+ *                    [--metrics host:port] host port prog…
  *
- * `-w` (workers) is ours. A usage error exits 111, as tcpsvd's does.
+ * `-w` (workers) and `--metrics` are ours. A usage error exits 111, as
+ * tcpsvd's does.
  */
 import { availableParallelism } from 'node:os';
+import { parseListenAddress, type ListenAddress } from '@mailfront/metrics';
 
 /** tcpsvd's usage status (observed 111 for every usage error; ucspi-qmail.md §2.1 says 100). */
 export const EXIT_USAGE = 111;
 
 export const USAGE =
-  'usage: mailfront-tcpsvd [-hpEvv] [-c n] [-C n[:msg]] [-b n] [-u user[:group]] [-l name] [-i dir|-x cdb] [-t sec] [-w n] host port prog';
+  'usage: mailfront-tcpsvd [-hpEvv] [-c n] [-C n[:msg]] [-b n] [-u user[:group]] [-l name] [-i dir|-x cdb] [-t sec] [-w n] [--metrics host:port] host port prog';
 
 export interface RulesSpec {
   /** -x: a cdb written by iprules-make or ipsvd-cdb; -i: an instructions directory. */
@@ -60,6 +63,8 @@ export interface ListenerOptions {
   noEnv: boolean;
   /** -w: worker processes. */
   workers: number;
+  /** --metrics HOST:PORT: serve Prometheus metrics there (off by default). */
+  metrics: ListenAddress | undefined;
 }
 
 export type ParsedOptions =
@@ -122,6 +127,14 @@ function getopt(argv: readonly string[]): { given: Array<[string, string]>; rest
       break;
     }
     if (!word.startsWith('-') || word === '-') break;
+    // Our one long option, before the host like the others.
+    const long = /^--metrics(?:=(.*))?$/.exec(word);
+    if (long) {
+      const value = long[1] ?? argv[++i];
+      if (value === undefined) return 'option --metrics needs HOST:PORT';
+      given.push(['metrics', value]);
+      continue;
+    }
     for (let j = 1; j < word.length; j++) {
       const flag = word[j]!;
       if (WITH_VALUE.has(flag)) {
@@ -158,6 +171,7 @@ export function parseOptions(argv: readonly string[], cpus: number = availablePa
     paranoid: false,
     noEnv: false,
     workers: Math.max(1, cpus),
+    metrics: undefined,
   };
   for (const [flag, value] of split.given) {
     let problem: string | undefined;
@@ -203,6 +217,13 @@ export function parseOptions(argv: readonly string[], cpus: number = availablePa
         break;
       case 'l':
         options.localName = value;
+        break;
+      case 'metrics':
+        try {
+          options.metrics = parseListenAddress(value);
+        } catch (e) {
+          problem = `--metrics: ${(e as Error).message}`;
+        }
         break;
       case 'i':
       case 'x':

@@ -26,6 +26,7 @@ import type { ListenerOptions } from './options.js';
 import type { ProcessPort } from './process-port.js';
 import { DropError, dropPrivileges, resolveIds, UnknownUserError, type Ids } from './privileges.js';
 import { ProgramTable } from './programs.js';
+import { PrimaryRateLimits } from './rate-limits.js';
 import { EXIT_DROP } from './session.js';
 import { installStopAndReload } from './signals.js';
 import { sessionBaseEnv } from './worker.js';
@@ -113,14 +114,16 @@ export async function runPrimary(
 
   const status = () => log.info(`status ${table.live}/${options.concurrency}`);
 
-  const finish = (id: number, exit: number, counters: Record<string, number>) => {
+  const rateLimits = new PrimaryRateLimits({ log: (line) => log.warn(line), now: hooks.clock });
+
+  const finish = (id: number, exit: number, counters: Record<string, number>, observations: Record<string, number[]> = {}) => {
     const session = running.get(id);
     if (!session) return;
     running.delete(id);
     table.end(session.remoteIp);
     log.info(`end ${id} exit ${exit}`);
     status();
-    for (const hook of hooks.sessionEnd) hook({ id, remoteIp: session.remoteIp, status: exit, counters, durationMs: Date.now() - session.startedAt });
+    for (const hook of hooks.sessionEnd) hook({ id, remoteIp: session.remoteIp, status: exit, counters, observations, durationMs: Date.now() - session.startedAt });
     for (let next = table.nextHeld(); next; next = table.nextHeld()) begin(next.socket, next.remoteIp);
     if (stopping) pool.releaseIdle();
   };
@@ -128,7 +131,7 @@ export async function runPrimary(
   const pool = new WorkerPool(
     { script: port.script, execArgv: port.execArgv, argv, env, output: port.sharedOutput ? undefined : { stdout: io.stdout, stderr: io.stderr } },
     {
-      message: (m) => finish(m.id, m.status, m.counters),
+      message: (m, reply) => (m.t === 'end' ? finish(m.id, m.status, m.counters, m.observations) : reply(rateLimits.answer(m))),
       died: (pid, how, sessions) => {
         if (!stopping || how !== 'status 0') log.warn(`worker ${pid ?? '?'} ended (${how})${sessions.length > 0 ? ` with ${sessions.length} sessions` : ''}`);
         for (const id of sessions) finish(id, EXIT_DROP, {});
@@ -171,7 +174,10 @@ export async function runPrimary(
       }
     }
     if (table.hasRoom()) begin(socket, arrival.remoteIp);
-    else if (!table.hold({ socket, remoteIp: arrival.remoteIp })) socket.destroy();
+    else if (!table.hold({ socket, remoteIp: arrival.remoteIp })) {
+      socket.destroy();
+      for (const hook of hooks.dropped) hook(arrival, 'limit');
+    }
   });
   pool.start(options.workers);
 

@@ -20,7 +20,8 @@
  */
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
-import { escapeLogText, ExecError, type Env, type Io, type ListenSession } from '@mailfront/core';
+import { escapeLogText, ExecError, formatSmtpReply, type Env, type Io, type ListenSession } from '@mailfront/core';
+import type { RateLimits } from '@mailfront/ratelimit';
 import { unmapped } from './address.js';
 import { remoteName, type Lookups } from './dns.js';
 import { logAddress, logField, logInstructions, PROGRAM, type ListenerLog } from './log.js';
@@ -28,9 +29,13 @@ import type { ListenerOptions } from './options.js';
 import type { Resolved } from './programs.js';
 import { decide, type RuleDecision, type SessionEnv } from './rules.js';
 import { RuleCheckError, RulesUnreadable, type RulesSource } from './rules-source.js';
+import { sessionLimits, type WorkerRateLimits } from './rate-limits.js';
 import { spawnOnSocket } from './spawn-program.js';
 
 export const EXIT_DENY = 100;
+/** Counters of a session the listener refused itself (for the connections metric): over -C, over a rate limit. */
+export const OVER_PER_HOST_LIMIT = 'listener_per_host_limit';
+export const RATE_LIMITED = 'listener_rate_limited';
 export const EXIT_DROP = 111;
 /** How long the last replies may take to leave once the chain is done (runMain's limit). */
 export const FINAL_FLUSH_MS = 60_000;
@@ -48,15 +53,25 @@ export interface Listener {
   /** Where the programs' log lines go (fd 2). */
   stderr: Writable;
   windDown: AbortSignal;
+  /** The rate limits, asked of the primary (rate-limits.ts); none when absent. */
+  rateLimits?: Pick<WorkerRateLimits, 'ask'>;
 }
 
 export interface SessionResult {
   status: number;
   counters: Record<string, number>;
+  /** Durations recorded by the programs (core's observeFor), by name. */
+  observations: Record<string, number[]>;
 }
+
+/** Durations kept per name and session, so that one long session cannot grow its end message without bound. */
+const OBSERVATIONS_MAX = 1000;
 
 export class Session {
   readonly #counters = new Map<string, number>();
+  readonly #observations = new Map<string, number[]>();
+  /** The client and its RATELIMIT_* limits (after the rules), for the rate-limit questions of its programs. */
+  #client: { ip: string; limits: RateLimits } | undefined;
   /** The program running now, for a crash's log line. */
   #program = PROGRAM;
   #crashReply: string | undefined;
@@ -83,7 +98,7 @@ export class Session {
       (e: unknown) => this.crash(e),
     );
     const status = await this.#done;
-    return { status, counters: Object.fromEntries(this.#counters) };
+    return { status, counters: Object.fromEntries(this.#counters), observations: Object.fromEntries(this.#observations) };
   }
 
   /** A bug in the session (an exception from its code, or one thrown in its context): end it, and only it. */
@@ -183,6 +198,7 @@ export class Session {
     if (limit && limit.limit > 0) {
       if (this.concurrency > limit.limit) {
         action = 'deny';
+        this.#count(OVER_PER_HOST_LIMIT);
         // Best effort, as tcpsvd: one non-blocking write before the close.
         if (limit.message.length > 0) this.socket.write(limit.message);
       }
@@ -193,6 +209,13 @@ export class Session {
     if (action === 'deny') {
       if (this.socket.writableLength > 0) this.socket.end();
       else this.socket.destroy();
+      return EXIT_DENY;
+    }
+    this.#client = { ip: remoteIp, limits: sessionLimits(env, (line) => log.warn(line)) };
+    const limited = await this.listener.rateLimits?.ask('connection', remoteIp, this.#client.limits);
+    if (limited) {
+      this.#count(RATE_LIMITED);
+      this.socket.end(formatSmtpReply(limited));
       return EXIT_DENY;
     }
     const argv = action === 'exec' ? ['/bin/sh', '-c', decision.text] : this.listener.options.program;
@@ -216,14 +239,25 @@ export class Session {
     return line;
   }
 
+  #count(counter: string, amount = 1): void {
+    this.#counters.set(counter, (this.#counters.get(counter) ?? 0) + amount);
+  }
+
   /** The io the chain's programs get. */
   io(): Io {
     const session: ListenSession = {
       id: this.id,
       runNext: (argv, env) => this.runNext(argv, env),
       windDown: this.listener.windDown,
-      count: (counter, amount = 1) => {
-        this.#counters.set(counter, (this.#counters.get(counter) ?? 0) + amount);
+      count: (counter, amount = 1) => this.#count(counter, amount),
+      observe: (name, seconds) => {
+        const list = this.#observations.get(name) ?? [];
+        if (list.length < OBSERVATIONS_MAX) list.push(seconds);
+        this.#observations.set(name, list);
+      },
+      limit: (event) => {
+        const client = this.#client;
+        return client && this.listener.rateLimits ? this.listener.rateLimits.ask(event, client.ip, client.limits) : Promise.resolve(undefined);
       },
     };
     return { stdin: this.socket, stdout: this.socket, stderr: this.listener.stderr, session };

@@ -17,6 +17,7 @@ import { createListenerLog } from './log.js';
 import type { ListenerOptions } from './options.js';
 import type { ProcessPort } from './process-port.js';
 import { ProgramTable } from './programs.js';
+import { WorkerRateLimits } from './rate-limits.js';
 import { CdbRules, DirectoryRules, type RulesSource } from './rules-source.js';
 import { Session, type Listener } from './session.js';
 
@@ -50,6 +51,7 @@ export function runWorker(options: ListenerOptions, env: Env, io: Io, port: Proc
   const stop = new AbortController();
   const programs = new ProgramTable();
   const rules = rulesSource(options);
+  const rateLimits = new WorkerRateLimits((request) => port.send(request));
   const listener: Listener = {
     options,
     baseEnv: sessionBaseEnv(env),
@@ -59,6 +61,7 @@ export function runWorker(options: ListenerOptions, env: Env, io: Io, port: Proc
     log,
     stderr: io.stderr,
     windDown: stop.signal,
+    rateLimits,
   };
   const live = new Set<Session>();
   return new Promise((resolve) => {
@@ -74,9 +77,9 @@ export function runWorker(options: ListenerOptions, env: Env, io: Io, port: Proc
       const socket = socketFor(handle);
       const session = new Session(listener, id, socket, concurrency);
       live.add(session);
-      void sessionScope.run(session, () => session.run()).then(({ status, counters }) => {
+      void sessionScope.run(session, () => session.run()).then(({ status, counters, observations }) => {
         live.delete(session);
-        const end: ToPrimary = { t: 'end', id, status, counters };
+        const end: ToPrimary = { t: 'end', id, status, counters, observations };
         port.send(end);
         finishIfIdle();
       });
@@ -85,13 +88,17 @@ export function runWorker(options: ListenerOptions, env: Env, io: Io, port: Proc
       if (!isToWorker(message)) return;
       if (message.t === 'session') start(message.id, message.concurrency, handle);
       else if (message.t === 'wind-down') windDown();
+      else if (message.t === 'verdict') rateLimits.verdict(message);
       else if (message.t === 'recheck') {
         programs.forget();
         rules?.forget();
         recheckCaches();
       }
     });
-    port.onDisconnect(windDown);
+    port.onDisconnect(() => {
+      rateLimits.release();
+      windDown();
+    });
     // The primary coordinates stopping; a signal sent to the whole group (Ctrl-C) winds this worker down too.
     port.onSignal('SIGTERM', windDown);
     port.onSignal('SIGINT', windDown);

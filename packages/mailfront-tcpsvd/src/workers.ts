@@ -25,8 +25,8 @@ export interface WorkerSpec {
 }
 
 export interface PoolEvents {
-  /** A message from a worker (a session's end). */
-  message(message: ToPrimary): void;
+  /** A message from a worker (a session's end, a rate-limit question); `reply` answers that worker. */
+  message(message: ToPrimary, reply: (answer: ToWorker) => void): void;
   /** A worker died; `sessions` are the ids it was running. */
   died(pid: number | undefined, how: string, sessions: number[]): void;
 }
@@ -74,8 +74,10 @@ export class WorkerPool {
     this.#workers.push(worker);
     child.on('message', (message: unknown) => {
       if (!isToPrimary(message)) return;
-      worker.sessions.delete(message.id);
-      this.events.message(message);
+      if (message.t === 'end') worker.sessions.delete(message.id);
+      this.events.message(message, (answer) => {
+        if (child.connected) child.send(answer);
+      });
     });
     // A send to a worker that is going away fails; its exit handles the rest.
     child.on('error', () => {});

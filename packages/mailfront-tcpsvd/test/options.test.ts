@@ -63,5 +63,14 @@ t.test('main: --help, --version, usage errors on stderr with status 111', async 
   t.match((await run(['--version'])).out, /^mailfront-tcpsvd \d+\.\d+\.\d+\n$/);
   const usage = await run(['-c', '0', '0', '25', 'x']);
   t.equal(usage.code, 111);
-  t.equal(usage.err, 'mailfront-tcpsvd: -c needs a whole number of at least 1, not "0"\nusage: mailfront-tcpsvd [-hpEvv] [-c n] [-C n[:msg]] [-b n] [-u user[:group]] [-l name] [-i dir|-x cdb] [-t sec] [-w n] host port prog\n');
+  t.equal(usage.err, 'mailfront-tcpsvd: -c needs a whole number of at least 1, not "0"\nusage: mailfront-tcpsvd [-hpEvv] [-c n] [-C n[:msg]] [-b n] [-u user[:group]] [-l name] [-i dir|-x cdb] [-t sec] [-w n] [--metrics host:port] host port prog\n');
+});
+
+t.test('--metrics HOST:PORT, before the host like the other options', async (t) => {
+  const parsed = parseOptions(['--metrics', '127.0.0.1:9100', '-w', '1', '0', '25', 'x']);
+  t.match(parsed, { kind: 'ok', options: { metrics: { host: '127.0.0.1', port: 9100 }, workers: 1 } });
+  t.match(parseOptions(['--metrics=[::1]:9100', '0', '25', 'x']), { kind: 'ok', options: { metrics: { host: '::1', port: 9100 } } });
+  t.match(parseOptions(['0', '25', 'x']), { kind: 'ok', options: { metrics: undefined } }, 'off by default');
+  t.match(parseOptions(['--metrics', '9100', '0', '25', 'x']), { kind: 'usage', problem: /^--metrics: not HOST:PORT/ });
+  t.match(parseOptions(['--metrics']), { kind: 'usage', problem: 'option --metrics needs HOST:PORT' });
 });

@@ -28,7 +28,7 @@ t.test('the chain runs in-process with the TCP* environment; logs as tcpsvd', as
   c.client.write('ping\r\n');
   const session = new Session(h.listener, 7, c.server, 1);
   const result = await session.run();
-  t.same(result, { status: 3, counters: { lines: 1 } });
+  t.same(result, { status: 3, counters: { lines: 1 }, observations: {} });
   const text = await seen;
   t.match(text, /^hello {2}from 7\r\nping PROTO=TCP TCPLOCALIP=127\.0\.0\.1 TCPLOCALHOST=mx\.test TCPREMOTEIP=127\.0\.0\.1 TCPREMOTEHOST=- TCPREMOTEINFO=- TCPCONCURRENCY=- RULE=-\r\n$/);
   t.match(h.stdout.text(), /^mailfront-tcpsvd: info: pid 7 from 127\.0\.0\.1\nmailfront-tcpsvd: info: start 7 mx\.test:127\.0\.0\.1 ::127\.0\.0\.1:\d+\n$/);

@@ -42,7 +42,7 @@ t.test('sessions run mailfront-smtpd in-process; ends are reported; wind-down an
   t.same(await a.client.readReply(), ['221 2.0.0 Good bye.']);
   t.equal(await a.client.readLine(), null);
   while (port.sent.length === 0) await new Promise((r) => setTimeout(r, 10));
-  t.same(port.sent, [{ t: 'end', id: 21, status: 0, counters: { bytes_in: 14, bytes_out: 63 } }]);
+  t.same(port.sent, [{ t: 'end', id: 21, status: 0, counters: { bytes_in: 14, bytes_out: 63 }, observations: {} }]);
   t.match(stderr.text(), /^mailfront-smtpd\[21\]: bytes in: 14 bytes out: 63\n$/);
 
   const b = await incoming();
