@@ -89,6 +89,7 @@ export async function runReceiver<C>(
     env,
     ucspi,
     log,
+    longLived: io.session !== undefined,
     count: (counter, amount) => countFor(io, counter, amount),
     observe: (name, seconds) => observeFor(io, name, seconds),
     limit: (event) => limitFor(io, event),

@@ -20,6 +20,12 @@ export interface SessionOptions {
   env: Env;
   ucspi: UcspiContext;
   log: Logger;
+  /**
+   * The session runs in a long-lived process shared with other sessions
+   * (mailfront-tcpsvd's listen mode), where, say, forking per message is
+   * dear: the qmail backend then uses its helper shells.
+   */
+  longLived?: boolean;
   /** Listen mode: adds to the listener's per-session counters (core's countFor). */
   count?: (counter: string, amount: number) => void;
   /** Listen mode: a duration for the listener's timing histograms (core's observeFor). */
@@ -40,6 +46,8 @@ export class Session {
   readonly processEnv: Record<string, string | undefined>;
   readonly ucspi: UcspiContext;
   readonly log: Logger;
+  /** See SessionOptions.longLived. */
+  readonly longLived: boolean;
   /** "SMTP", "ESMTP" once EHLO was seen, "QMTP" or "QMQP"; add-received prints it. */
   protocol = 'SMTP';
   /** The HELO/EHLO argument; deleted by a successful AUTH. */
@@ -66,6 +74,7 @@ export class Session {
     }
     this.ucspi = options.ucspi;
     this.log = options.log;
+    this.longLived = options.longLived ?? false;
     this.#count = options.count;
     this.#observe = options.observe;
     this.#limit = options.limit;
