@@ -1,6 +1,6 @@
 // The seed's MX end to end, exactly as `npm start` runs it: the example
-// runscripts of docs/examples (the real tcpsvd with -x iprules.cdb from our
-// iprules-make, our rblsmtpd, our mailfront-smtpd with the seed's plugin
+// runscripts of docs/examples (mailfront-tcpsvd with -x iprules.cdb from our
+// iprules-make, in-process: our rblsmtpd, our mailfront-smtpd with the seed's plugin
 // chain, our cvm-qmail beside it on a UNIX socket) and the example qmail
 // tree, whose qmail-queue delivers into a Maildir.
 import t from 'tap';
@@ -20,7 +20,7 @@ function queued(mx: ExampleMx): string[] {
 }
 
 t.test('the example MX', async (t) => {
-  if (!requireOracles(t, ['tcpsvd', 'chpst'])) return;
+  if (!requireOracles(t, ['chpst'])) return;
   const mx = await startExampleMx(join(scratchDir(t), 'queue'));
   let stopped = false;
   t.teardown(async () => {
@@ -83,7 +83,7 @@ t.test('the example MX', async (t) => {
   await t.test('a denied address is turned away by the IP rules', async (t) => {
     const c = await LineClient.connect(mx.port, '127.0.0.1', '127.0.0.66');
     t.equal(await c.readAll(), '', 'closed without a greeting');
-    t.match(await mx.logged(/tcpsvd: info: deny/), /tcpsvd: info: deny \d+ mx\.example\.org:127\.0\.0\.1 ::127\.0\.0\.66:\d+ \.\/iprules\.cdb\/127\.0\.0\.66/);
+    t.match(await mx.logged(/tcpsvd: info: deny/), /^mailfront-tcpsvd: info: deny \d+ mx\.example\.org:127\.0\.0\.1 ::127\.0\.0\.66:\d+ \.\/iprules\.cdb\/127\.0\.0\.66/m);
   });
 
   await t.test('a listed address is answered by rblsmtpd', async (t) => {
@@ -102,7 +102,7 @@ t.test('the example MX', async (t) => {
     t.equal(await mx.stop('SIGINT'), 0);
     t.notOk(existsSync(mx.socket), 'socket removed');
     t.notOk(existsSync(mx.workDir), 'working files removed');
-    t.match(mx.output(), /tcpsvd: info: sigterm received, exit\.\n/);
+    t.match(mx.output(), /mailfront-tcpsvd: info: sigterm received, exit\.\n/);
     t.match(mx.output(), /cvm-qmail\[\d+\]: Stopping\.\n/);
     t.match(mx.output(), `Stopped; sockets and ${mx.workDir} removed. 1 message(s) in ${join(mx.queue, 'new')}.`);
     t.equal(queued(mx).length, 1, 'the queue is kept');

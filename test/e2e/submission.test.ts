@@ -1,5 +1,5 @@
 // The submission service example (docs/examples/submission) runs as shipped,
-// under the real chpst and tcpsvd: swaks authenticates after STARTTLS and
+// under the real chpst and mailfront-tcpsvd: swaks authenticates after STARTTLS and
 // its message reaches qmail-queue; without AUTH the sender is refused, and
 // before STARTTLS AUTH is not offered.
 import t from 'tap';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { freePort, LineClient, requireOracles, run, scratchDir, testCertificate, untrackedEnv } from '@mailfront/testkit';
 import { bundle, ROOT } from '../helpers/paths.js';
 
-const oracles = requireOracles(t, ['chpst', 'tcpsvd', 'swaks']);
+const oracles = requireOracles(t, ['chpst', 'swaks']);
 if (oracles) {
   t.test('submission runscript: AUTH after STARTTLS, then relay', async (t) => {
     const dir = scratchDir(t);
@@ -38,12 +38,9 @@ if (oracles) {
     t.teardown(() => void pwfile.kill());
     for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 25));
 
-    // PATH as an installation would have it: our binaries, then the system.
-    const binDir = join(dir, 'bin');
-    mkdirSync(binDir);
-    writeFileSync(join(binDir, 'mailfront-smtpd'), `#!/bin/sh\nexec "${process.execPath}" "${bundle('mailfront-smtpd')}" "$@"\n`);
-    chmodSync(join(binDir, 'mailfront-smtpd'), 0o755);
-    const service_ = spawn('./run', [], { cwd: service, env: untrackedEnv({ PATH: `${binDir}:/usr/bin:/bin:/usr/sbin:/sbin` }), stdio: 'ignore' });
+    // PATH as an installation would have it: our binaries (and the Node they need), then the system.
+    const path = `${join(ROOT, 'node_modules/.bin')}:/usr/bin:/bin:/usr/sbin:/sbin`;
+    const service_ = spawn('./run', [], { cwd: service, env: untrackedEnv({ PATH: path }), stdio: 'ignore' });
     t.teardown(() => void service_.kill());
     for (let i = 0; i < 200; i++) {
       try {

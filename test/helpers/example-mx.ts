@@ -77,7 +77,7 @@ async function startOnce(queue: string): Promise<ExampleMx | { failed: string }>
 
 /**
  * Starts the example MX. A port taken by someone else between freePort()
- * and tcpsvd's bind makes the start command exit; then another port is tried.
+ * and the listener's bind makes the start command exit; then another port is tried.
  */
 export async function startExampleMx(queue: string): Promise<ExampleMx> {
   let last = '';

@@ -7,7 +7,8 @@ export function banner({ port, queue, workDir, socket, swaks }) {
   const swaksLine = (to, extra = '') => `swaks --server ${server}${extra} --from you@example.com --to ${to}`;
   return `
 The example MX listens on ${server} (SMTP, greeting as mx.example.org):
-  tcpsvd -> rblsmtpd -> mailfront-smtpd, each recipient checked by cvm-qmail
+  mailfront-tcpsvd -> rblsmtpd -> mailfront-smtpd (in-process, one session per
+  connection), each recipient checked by cvm-qmail
   on ${socket}
 Accepted mail goes to the Maildir ${queue} (one file per message in new/).
 Working files, removed when it stops: ${workDir}

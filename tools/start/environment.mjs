@@ -4,7 +4,7 @@ import { delimiter, join, resolve } from 'node:path';
 
 export const REPOSITORY = resolve(import.meta.dirname, '../..');
 
-// Where Debian puts tcpsvd and chpst, in case the caller's PATH lacks them.
+// Where Debian puts chpst (and tcpsvd), in case the caller's PATH lacks them.
 const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 /**

@@ -33,13 +33,13 @@ const path = servicePath(process.env.PATH ?? '');
 const absent = missing(path);
 if (absent.programs.length > 0) {
   complain(
-    `${absent.programs.join(' and ')} not found. The example MX runs under tcpsvd (Debian package ipsvd) ` +
-      `and reads its envdirs with chpst (runit). Install with:\n\n    ${aptGetLine(absent.packages)}\n`,
+    `${absent.programs.join(' and ')} not found. The example MX reads its envdirs with chpst (runit). ` +
+      `Install with:\n\n    ${aptGetLine(absent.packages)}\n`,
   );
   process.exit(1);
 }
 if (options.build && !(await build(say, complain))) process.exit(1);
-for (const binary of ['mailfront-smtpd', 'rblsmtpd', 'cvm-qmail', 'iprules-make']) {
+for (const binary of ['mailfront-tcpsvd', 'mailfront-smtpd', 'rblsmtpd', 'cvm-qmail', 'iprules-make']) {
   if (!which(binary, join(REPOSITORY, 'node_modules/.bin'))) {
     complain(`${binary} is not built: run \`npm ci && npm run build\` first`);
     process.exit(1);
@@ -98,7 +98,7 @@ try {
   const layout = await prepare({ workDir, port: options.port, queue: options.queue });
   if (
     (await start('cvm-rcptto', layout.services.cvm, /cvm-qmail\[\d+\]: Starting\./)) &&
-    (await start('mailfront-smtpd', layout.services.smtpd, /^tcpsvd: info: listening on /))
+    (await start('mailfront-smtpd', layout.services.smtpd, /^mailfront-tcpsvd: info: listening on /))
   ) {
     say(banner({ ...options, workDir, socket: layout.socket, swaks: which('swaks', path) }));
   }

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 
 export const USAGE = `usage: npm start [-- [--port PORT] [--queue DIR] [--no-build]]
 
-Starts the example MX of docs/examples on 127.0.0.1: tcpsvd, rblsmtpd,
+Starts the example MX of docs/examples on 127.0.0.1: mailfront-tcpsvd, rblsmtpd,
 mailfront-smtpd and the cvm-rcptto recipient-validation service, with the
 example qmail tree. Accepted mail goes into a Maildir (DIR/new), kept when
 the MX stops. Ctrl-C stops it and removes its sockets and working files.

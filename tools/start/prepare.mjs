@@ -58,7 +58,7 @@ export async function prepare({ workDir, port, queue }) {
   setEnv(smtpd, 'CVM_LOOKUP', `cvm-local:${socket}`);
   setEnv(smtpd, 'LISTEN', '127.0.0.1');
   setEnv(smtpd, 'PORT', String(port));
-  // Stay the user who ran the command: tcpsvd -u needs root and a qmaild.
+  // Stay the user who ran the command: -u needs root and a qmaild.
   setEnv(smtpd, 'TCPSVD_USER', '');
   // The deny rule's mode, which git cannot store (see iprules/127.0.0.66).
   chmodSync(join(smtpd, 'iprules/127.0.0.66'), 0o000);

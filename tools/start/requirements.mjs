@@ -1,13 +1,13 @@
 // What the example MX needs beyond this repository: the programs of the
-// runscripts that are not ours. tcpsvd (Debian's ipsvd) listens and applies
-// the IP rules; chpst (runit) reads the envdirs. Our own binaries
-// (iprules-make, rblsmtpd, mailfront-smtpd, cvm-qmail) come from
-// node_modules/.bin, which is first on the services' PATH.
+// runscripts that are not ours. chpst (runit) reads the envdirs. Our own
+// binaries (mailfront-tcpsvd, iprules-make, rblsmtpd, mailfront-smtpd,
+// cvm-qmail) come from node_modules/.bin, which is first on the services'
+// PATH.
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** Program → the Debian package that installs it. */
-export const SYSTEM_PROGRAMS = { tcpsvd: 'ipsvd', chpst: 'runit' };
+export const SYSTEM_PROGRAMS = { chpst: 'runit' };
 
 /** Where a program is on `path`, or undefined. */
 export function which(program, path) {

@@ -6,7 +6,7 @@
 // Each service gets a process group of its own, so that a Ctrl-C in the
 // terminal reaches only the start command, which then stops the services
 // in order; stop() signals the whole group, so SMTP sessions still running
-// under tcpsvd end with it and nothing outlives the command.
+// under mailfront-tcpsvd end with it and nothing outlives the command.
 import { spawn } from 'node:child_process';
 
 export class Service {
