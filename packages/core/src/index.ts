@@ -48,4 +48,5 @@ export { lazyCrypto, lazyTls } from './lazy.js';
 export { RECHECK_INTERVAL_MS, recheckAllNow, RecheckTimer } from './recheck.js';
 export type { Clock } from './recheck.js';
 export { DescriptorReader } from './descriptor-reader.js';
+export { stopReading } from './stop-reading.js';
 export * from './proxy/index.js';

@@ -8,7 +8,7 @@
  * shared DeadlineQueue instead of a timer of its own.
  */
 import type { Readable } from 'node:stream';
-import { DescriptorReader, TimeoutError } from '@mailfront/core';
+import { DescriptorReader, stopReading, TimeoutError } from '@mailfront/core';
 import type { DeadlineQueue } from './deadlines.js';
 
 export type WaitOutcome = 'quiet' | 'closed' | Buffer;
@@ -46,21 +46,6 @@ export function descriptorInput(fd: number): GreetInput {
       return (await readWithin(ms)) ?? null;
     },
   };
-}
-
-/**
- * Stops a socket's handle reading now, as process.stdin does when paused:
- * watching for early talk started it, and a program of another project
- * spawned onto the socket next must find every byte the client sends after
- * the greeting in the kernel, not in our buffer. An in-process program's
- * first read starts it again.
- */
-function stopReading(stream: Readable): void {
-  const handle = (stream as { _handle?: { reading?: boolean; readStop?: () => number } })._handle;
-  if (!handle?.readStop || !handle.reading) return;
-  handle.reading = false;
-  handle.readStop();
-  (stream as unknown as { _readableState: { reading: boolean } })._readableState.reading = false;
 }
 
 /** Listen mode: the socket's stream; the wait's deadline is an entry in `queue`. */

@@ -52,6 +52,20 @@ export class ConnectionTable {
     return count;
   }
 
+  /**
+   * A session's client turned out to be `to` (a PROXY header), not `from`:
+   * its -C count moves, its -c slot stays. Returns the sessions from `to`
+   * now, this one included.
+   */
+  move(from: string, to: string): number {
+    const left = (this.#perHost.get(from) ?? 1) - 1;
+    if (left > 0) this.#perHost.set(from, left);
+    else this.#perHost.delete(from);
+    const count = (this.#perHost.get(to) ?? 0) + 1;
+    this.#perHost.set(to, count);
+    return count;
+  }
+
   /** Frees the slot of a session from `ip`. */
   end(ip: string): void {
     if (this.#live > 0) this.#live--;

@@ -20,9 +20,10 @@ const HELP = `${USAGE.replace(/^usage:/, 'Usage:')}
 
 Listens on host:port and runs prog for each connection, as tcpsvd does: the
 same options, rules (-i dir, -x cdb from iprules-make or ipsvd-cdb),
-environment and log lines. Programs of mailfront-ts in the chain (rblsmtpd,
-mailfront-smtpd, mailfront-qmtpd, mailfront-qmqpd) run inside the listener,
-one session each; other programs are started with the connection on fd 0/1.
+environment and log lines. Programs of mailfront-ts in the chain (greetwait,
+proxy-env, rblsmtpd, mailfront-smtpd, mailfront-qmtpd, mailfront-qmqpd) run
+inside the listener, one session each; other programs are started with the
+connection on fd 0/1.
 
   -c n       sessions at once (default 30)       -C n[:msg]  per client address
   -b n       backlog (default 20)                -u user[:group...]  ids after bind
@@ -32,6 +33,8 @@ one session each; other programs are started with the connection on fd 0/1.
   -w n       worker processes (default: the number of CPUs)
   --metrics host:port  serve Prometheus metrics on http://host:port/metrics
              (off by default; bind it to loopback or a management network)
+  --proxy-from cidr,...  only these front ends, each connection starting with
+             a PROXY v1/v2 header whose client the rules, -C and the chain see
 
 SIGTERM finishes the sessions (DRAIN_TIMEOUT, default 5 s) and exits;
 SIGHUP checks every cached file again. See the mailfront-tcpsvd page in the

@@ -9,17 +9,19 @@
  *                    [-l name] [-i dir | -x cdb] [-t sec] [-w n]
  *                    [--metrics host:port] host port prog…
  *
- * `-w` (workers) and `--metrics` are ours. A usage error exits 111, as
- * tcpsvd's does.
+ * `-w` (workers), `--metrics` and `--proxy-from CIDR[,CIDR…]` (a PROXY
+ * protocol header from those front ends, and only from them) are ours. A
+ * usage error exits 111, as tcpsvd's does.
  */
 import { availableParallelism } from 'node:os';
+import { TrustedProxies } from '@mailfront/core';
 import { parseListenAddress, type ListenAddress } from '@mailfront/metrics';
 
 /** tcpsvd's usage status (observed 111 for every usage error; ucspi-qmail.md §2.1 says 100). */
 export const EXIT_USAGE = 111;
 
 export const USAGE =
-  'usage: mailfront-tcpsvd [-hpEvv] [-c n] [-C n[:msg]] [-b n] [-u user[:group]] [-l name] [-i dir|-x cdb] [-t sec] [-w n] [--metrics host:port] host port prog';
+  'usage: mailfront-tcpsvd [-hpEvv] [-c n] [-C n[:msg]] [-b n] [-u user[:group]] [-l name] [-i dir|-x cdb] [-t sec] [-w n] [--metrics host:port] [--proxy-from cidr,...] host port prog';
 
 export interface RulesSpec {
   /** -x: a cdb written by iprules-make or ipsvd-cdb; -i: an instructions directory. */
@@ -65,6 +67,8 @@ export interface ListenerOptions {
   workers: number;
   /** --metrics HOST:PORT: serve Prometheus metrics there (off by default). */
   metrics: ListenAddress | undefined;
+  /** --proxy-from: every connection must come from one of these and start with a PROXY header. */
+  proxyFrom: TrustedProxies | undefined;
 }
 
 export type ParsedOptions =
@@ -126,6 +130,12 @@ function getopt(argv: readonly string[]): { given: Array<[string, string]>; rest
       i++;
       break;
     }
+    if (word === '--proxy-from' || word.startsWith('--proxy-from=')) {
+      const value = word.includes('=') ? word.slice(word.indexOf('=') + 1) : argv[++i];
+      if (value === undefined) return 'option --proxy-from needs a value';
+      given.push(['proxy-from', value]);
+      continue;
+    }
     if (!word.startsWith('-') || word === '-') break;
     // Our one long option, before the host like the others.
     const long = /^--metrics(?:=(.*))?$/.exec(word);
@@ -172,6 +182,7 @@ export function parseOptions(argv: readonly string[], cpus: number = availablePa
     noEnv: false,
     workers: Math.max(1, cpus),
     metrics: undefined,
+    proxyFrom: undefined,
   };
   for (const [flag, value] of split.given) {
     let problem: string | undefined;
@@ -214,6 +225,14 @@ export function parseOptions(argv: readonly string[], cpus: number = availablePa
         break;
       case 'u':
         options.user = value;
+        break;
+      case 'proxy-from':
+        try {
+          options.proxyFrom = new TrustedProxies(value);
+          if (options.proxyFrom.size === 0) problem = '--proxy-from needs at least one address or CIDR block';
+        } catch (e) {
+          problem = `--proxy-from: ${(e as Error).message}`;
+        }
         break;
       case 'l':
         options.localName = value;

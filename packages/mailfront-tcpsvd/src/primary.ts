@@ -131,7 +131,15 @@ export async function runPrimary(
   const pool = new WorkerPool(
     { script: port.script, execArgv: port.execArgv, argv, env, output: port.sharedOutput ? undefined : { stdout: io.stdout, stderr: io.stderr } },
     {
-      message: (m, reply) => (m.t === 'end' ? finish(m.id, m.status, m.counters, m.observations) : reply(rateLimits.answer(m))),
+      message: (m, reply) => {
+        if (m.t === 'end') return finish(m.id, m.status, m.counters, m.observations);
+        if (m.t === 'limit') return reply(rateLimits.answer(m));
+        const session = running.get(m.id);
+        if (!session) return;
+        const concurrency = table.move(session.remoteIp, m.ip);
+        session.remoteIp = m.ip;
+        reply({ t: 'concurrency', id: m.id, concurrency });
+      },
       died: (pid, how, sessions) => {
         if (!stopping || how !== 'status 0') log.warn(`worker ${pid ?? '?'} ended (${how})${sessions.length > 0 ? ` with ${sessions.length} sessions` : ''}`);
         for (const id of sessions) finish(id, EXIT_DROP, {});

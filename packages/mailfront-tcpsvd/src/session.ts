@@ -2,7 +2,8 @@
  * One connection, from its socket to its exit status: what tcpsvd's child
  * does (reference modern-mx §1.1), then the chain in-process.
  *
- *   pid line → client name (-h/-p) → local name (-l or DNS) → TCP*
+ *   pid line → PROXY header (--proxy-from) → client name (-h/-p) →
+ *   local name (-l or DNS) → TCP*
  *   environment → rules → per-client limit (-C) → decision line →
  *   deny (close), exec (/bin/sh -c), or the chain
  *
@@ -20,7 +21,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
-import { escapeLogText, ExecError, formatSmtpReply, type Env, type Io, type ListenSession } from '@mailfront/core';
+import { escapeLogText, ExecError, formatSmtpReply, ProxyHeaderError, readProxyHeader, type Env, type Io, type ListenSession } from '@mailfront/core';
 import type { RateLimits } from '@mailfront/ratelimit';
 import { unmapped } from './address.js';
 import { remoteName, type Lookups } from './dns.js';
@@ -37,6 +38,8 @@ export const EXIT_DENY = 100;
 export const OVER_PER_HOST_LIMIT = 'listener_per_host_limit';
 export const RATE_LIMITED = 'listener_rate_limited';
 export const EXIT_DROP = 111;
+/** --proxy-from: time for the whole PROXY header (the specification asks for at least 3 s; Postfix waits 5). */
+export const PROXY_TIMEOUT_MS = 5000;
 /** How long the last replies may take to leave once the chain is done (runMain's limit). */
 export const FINAL_FLUSH_MS = 60_000;
 
@@ -50,6 +53,12 @@ export interface Listener {
   /** Which program a name stands for (programs.ts's ProgramTable). */
   programs: { resolve(name: string, path: string | undefined): Resolved };
   log: ListenerLog;
+  /**
+   * --proxy-from: tells the primary that session `id`'s client is `ip`;
+   * resolves with the sessions from `ip` now, this one included (the -C
+   * count). Absent: the count stays as the primary made it.
+   */
+  moveClient?: (id: number, ip: string) => Promise<number>;
   /** Where the programs' log lines go (fd 2). */
   stderr: Writable;
   windDown: AbortSignal;
@@ -78,14 +87,16 @@ export class Session {
   #settle!: (status: number) => void;
   readonly #done: Promise<number>;
   #ended = false;
+  /** Sessions from this client now, this one included (counted by the primary; moved after a PROXY header). */
+  #concurrency: number;
 
   constructor(
     readonly listener: Listener,
     readonly id: number,
     readonly socket: Socket,
-    /** Sessions from this client now, this one included (counted by the primary). */
-    readonly concurrency: number,
+    concurrency: number,
   ) {
+    this.#concurrency = concurrency;
     this.#done = new Promise((resolve) => (this.#settle = resolve));
     // A reset must never be an unhandled 'error'.
     socket.on('error', () => {});
@@ -136,11 +147,16 @@ export class Session {
 
   async #start(): Promise<number> {
     const { options, log } = this.listener;
-    const remoteIp = unmapped(this.socket.remoteAddress);
-    const remotePort = String(this.socket.remotePort ?? '');
-    const localIp = unmapped(this.socket.localAddress);
-    const localPort = String(this.socket.localPort ?? '');
+    let remoteIp = unmapped(this.socket.remoteAddress);
+    let remotePort = String(this.socket.remotePort ?? '');
+    let localIp = unmapped(this.socket.localAddress);
+    let localPort = String(this.socket.localPort ?? '');
     log.info(`pid ${this.id} from ${logAddress(remoteIp)}`);
+    if (options.proxyFrom) {
+      const client = await this.#proxyHeader(remoteIp);
+      if (typeof client === 'number') return client;
+      ({ remoteIp, remotePort, localIp, localPort } = client);
+    }
 
     let remoteHost = '';
     if (options.lookupRemote) {
@@ -174,7 +190,7 @@ export class Session {
       set('TCPREMOTEPORT', remotePort);
       set('TCPREMOTEHOST', remoteHost);
       delete env.TCPREMOTEINFO;
-      if (options.perHost) env.TCPCONCURRENCY = String(this.concurrency);
+      if (options.perHost) env.TCPCONCURRENCY = String(this.#concurrency);
     }
 
     let decision: RuleDecision = { action: 'default', match: '', text: '', perHost: options.perHost };
@@ -196,13 +212,13 @@ export class Session {
     let action = decision.action;
     const limit = decision.perHost;
     if (limit && limit.limit > 0) {
-      if (this.concurrency > limit.limit) {
+      if (this.#concurrency > limit.limit) {
         action = 'deny';
         this.#count(OVER_PER_HOST_LIMIT);
         // Best effort, as tcpsvd: one non-blocking write before the close.
         if (limit.message.length > 0) this.socket.write(limit.message);
       }
-      log.info(`concurrency ${this.id} ${logAddress(remoteIp)} ${this.concurrency}/${limit.limit}`);
+      log.info(`concurrency ${this.id} ${logAddress(remoteIp)} ${this.#concurrency}/${limit.limit}`);
     }
     log.info(this.#decisionLine(action, decision, { localHost, localIp, remoteHost, remoteIp, remotePort }));
 
@@ -226,6 +242,38 @@ export class Session {
       log.drop(`unable to run: ${argv[0]}: ${e.reason}`);
       return EXIT_DROP;
     }
+  }
+
+  /**
+   * --proxy-from: the client and the address it reached, from the PROXY
+   * header the front end sends first; everything after it (the rules, -C,
+   * the chain's TCP* variables) is about that client. From a peer not in the
+   * list, or without a valid header in time, the connection is closed: deny.
+   */
+  async #proxyHeader(peer: string): Promise<{ remoteIp: string; remotePort: string; localIp: string; localPort: string } | number> {
+    const { options, log } = this.listener;
+    const refuse = (why: string) => {
+      log.warn(`proxy ${this.id}: refused ${peer}: ${why}`);
+      this.socket.destroy();
+      return EXIT_DENY;
+    };
+    if (!options.proxyFrom!.allows(peer)) return refuse('not in --proxy-from');
+    let header;
+    try {
+      header = await readProxyHeader(this.socket, { timeoutMs: PROXY_TIMEOUT_MS });
+    } catch (e) {
+      if (!(e instanceof ProxyHeaderError)) throw e;
+      return refuse(e.message);
+    }
+    const real = { remoteIp: peer, remotePort: String(this.socket.remotePort ?? ''), localIp: unmapped(this.socket.localAddress), localPort: String(this.socket.localPort ?? '') };
+    if (header.command === 'local') {
+      log.info(`proxy ${this.id} ${logAddress(peer)}: LOCAL, addresses unchanged`);
+      return real;
+    }
+    const client = { remoteIp: header.source.address, remotePort: String(header.source.port), localIp: header.destination.address, localPort: String(header.destination.port) };
+    log.info(`proxy ${this.id} ${logAddress(peer)}: client ${logAddress(client.remoteIp)}:${client.remotePort} to ${logAddress(client.localIp)}:${client.localPort}`);
+    if (client.remoteIp !== peer && this.listener.moveClient) this.#concurrency = await this.listener.moveClient(this.id, client.remoteIp);
+    return client;
   }
 
   #decisionLine(action: string, d: RuleDecision, a: { localHost: string; localIp: string; remoteHost: string; remoteIp: string; remotePort: string }): string {

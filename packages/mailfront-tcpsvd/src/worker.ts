@@ -64,6 +64,13 @@ export function runWorker(options: ListenerOptions, env: Env, io: Io, port: Proc
     rateLimits,
   };
   const live = new Set<Session>();
+  /** --proxy-from: sessions waiting for the primary's count of their client. */
+  const moving = new Map<number, (concurrency: number) => void>();
+  listener.moveClient = (id, ip) =>
+    new Promise((resolve) => {
+      moving.set(id, resolve);
+      port.send({ t: 'client', id, ip });
+    });
   return new Promise((resolve) => {
     installCrashHandlers(port, log, resolve);
     const finishIfIdle = () => {
@@ -89,6 +96,10 @@ export function runWorker(options: ListenerOptions, env: Env, io: Io, port: Proc
       if (message.t === 'session') start(message.id, message.concurrency, handle);
       else if (message.t === 'wind-down') windDown();
       else if (message.t === 'verdict') rateLimits.verdict(message);
+      else if (message.t === 'concurrency') {
+        moving.get(message.id)?.(message.concurrency);
+        moving.delete(message.id);
+      }
       else if (message.t === 'recheck') {
         programs.forget();
         rules?.forget();

@@ -25,7 +25,7 @@ export interface WorkerSpec {
 }
 
 export interface PoolEvents {
-  /** A message from a worker (a session's end, a rate-limit question); `reply` answers that worker. */
+  /** A message from a worker (a session's end, a rate-limit question, a PROXY header's client); `reply` answers that worker. */
   message(message: ToPrimary, reply: (answer: ToWorker) => void): void;
   /** A worker died; `sessions` are the ids it was running. */
   died(pid: number | undefined, how: string, sessions: number[]): void;

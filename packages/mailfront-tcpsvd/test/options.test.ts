@@ -63,7 +63,7 @@ t.test('main: --help, --version, usage errors on stderr with status 111', async 
   t.match((await run(['--version'])).out, /^mailfront-tcpsvd \d+\.\d+\.\d+\n$/);
   const usage = await run(['-c', '0', '0', '25', 'x']);
   t.equal(usage.code, 111);
-  t.equal(usage.err, 'mailfront-tcpsvd: -c needs a whole number of at least 1, not "0"\nusage: mailfront-tcpsvd [-hpEvv] [-c n] [-C n[:msg]] [-b n] [-u user[:group]] [-l name] [-i dir|-x cdb] [-t sec] [-w n] [--metrics host:port] host port prog\n');
+  t.equal(usage.err, 'mailfront-tcpsvd: -c needs a whole number of at least 1, not "0"\nusage: mailfront-tcpsvd [-hpEvv] [-c n] [-C n[:msg]] [-b n] [-u user[:group]] [-l name] [-i dir|-x cdb] [-t sec] [-w n] [--metrics host:port] [--proxy-from cidr,...] host port prog\n');
 });
 
 t.test('--metrics HOST:PORT, before the host like the other options', async (t) => {

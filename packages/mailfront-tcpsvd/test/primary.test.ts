@@ -204,3 +204,31 @@ async function workersOf(pid: number): Promise<number[]> {
   }
   return out;
 }
+
+t.test('--proxy-from: -C counts the clients the headers name, across the primary and its worker', async (t) => {
+  const { haproxyV1 } = await import('@mailfront/testkit');
+  const ends: SessionEnd[] = [];
+  const hooks = noHooks();
+  hooks.sessionEnd.push((e) => ends.push(e));
+  const l = await start(['-v', '-w', '1', '-C', '1', '-l', 'mx.test', '--proxy-from', '127.0.0.1'], {}, hooks);
+  const via = async (client: string) => {
+    const c = await l.connect();
+    c.send(haproxyV1({ source: client, sourcePort: 5000, destination: '192.0.2.1', destinationPort: 25 }));
+    return c;
+  };
+  const a = await via('203.0.113.5');
+  t.same(await a.readReply(), greeting);
+  const b = await via('203.0.113.6');
+  t.same(await b.readReply(), greeting, 'another client through the same front end is not over -C 1');
+  const again = await via('203.0.113.5');
+  t.equal(await again.readLine(), null, 'the same client twice is: closed');
+  for (const c of [a, b]) {
+    c.send('QUIT\r\n');
+    await c.readReply();
+  }
+  while (ends.length < 3) await new Promise((r) => setTimeout(r, 10));
+  t.same(ends.map((e) => e.remoteIp).sort(), ['203.0.113.5', '203.0.113.5', '203.0.113.6'], 'sessions end under their clients\' addresses');
+  t.match(l.stdout.text(), /concurrency 3 203\.0\.113\.5 2\/1/);
+  l.proc.signal('SIGTERM');
+  t.equal(await l.done, 0);
+});

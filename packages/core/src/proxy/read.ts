@@ -9,6 +9,7 @@
 import type { Readable } from 'node:stream';
 import { DescriptorReader } from '../descriptor-reader.js';
 import { TimeoutError } from '../input.js';
+import { stopReading } from '../stop-reading.js';
 import { parseProxyHeader, type ParseOptions } from './header.js';
 import type { ProxyHeader, ProxyParse } from './types.js';
 
@@ -84,15 +85,22 @@ export async function readProxyHeaderFromDescriptor(fd: number, options: ReadOpt
   }
 }
 
-/** Listen mode: the header from the connection's stream; the session's bytes stay in the stream. */
-export function readProxyHeader(stream: Readable, options: ReadOptions): Promise<ProxyHeader> {
+/**
+ * Listen mode: the header from the connection's stream; the session's bytes
+ * stay in the stream, and the socket stops reading once the header is in.
+ */
+export async function readProxyHeader(stream: Readable, options: ReadOptions): Promise<ProxyHeader> {
   const acc = new Accumulator(options);
   const more = async (leftMs: number) => {
     const piece = await readExactly(stream, acc.state.kind === 'incomplete' ? acc.state.need : 1, leftMs);
     if (piece !== null) acc.add(piece);
     return piece !== null;
   };
-  return readUntilDone(acc, more, options.timeoutMs);
+  try {
+    return await readUntilDone(acc, more, options.timeoutMs);
+  } finally {
+    stopReading(stream);
+  }
 }
 
 /** Up to `max` bytes of what the stream has (waiting for some), never more; null at its end. */
