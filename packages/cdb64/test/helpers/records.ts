@@ -55,21 +55,23 @@ export const TRICKY: Rec[] = [
   ['dup', 'third'],
 ].map(([k, v]) => [Buffer.from(k!, 'latin1'), Buffer.from(v!, 'latin1')]);
 
-/** The values of `key` in `records`, in order: what getAll must return. */
-export function valuesOf(records: readonly Rec[], key: Buffer): Buffer[] {
-  return records.filter(([k]) => k.equals(key)).map(([, v]) => v);
+/**
+ * Each distinct key with its values in insertion order (what getAll must
+ * return), keys in first-seen order. One pass over the records: the round-trip
+ * tests check thousands of keys, and a scan per key would be quadratic.
+ */
+export function valuesByKey(records: readonly Rec[]): Map<string, { key: Buffer; values: Buffer[] }> {
+  const byKey = new Map<string, { key: Buffer; values: Buffer[] }>();
+  for (const [k, v] of records) {
+    const id = k.toString('latin1');
+    const entry = byKey.get(id);
+    if (entry) entry.values.push(v);
+    else byKey.set(id, { key: k, values: [v] });
+  }
+  return byKey;
 }
 
 /** Distinct keys in first-seen order. */
 export function distinctKeys(records: readonly Rec[]): Buffer[] {
-  const seen = new Set<string>();
-  const keys: Buffer[] = [];
-  for (const [k] of records) {
-    const id = k.toString('latin1');
-    if (!seen.has(id)) {
-      seen.add(id);
-      keys.push(k);
-    }
-  }
-  return keys;
+  return [...valuesByKey(records).values()].map(({ key }) => key);
 }
