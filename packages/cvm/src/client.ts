@@ -13,7 +13,7 @@ import { Cred, CvmCode } from './constants.js';
 import { accountFromFacts, outOfScope, type CvmAccount } from './facts.js';
 import { encodeRequestV1, encodeRequestV2, type CvmCredential } from './request-codec.js';
 import { decodeResponseV1, decodeResponseV2, type RawFact } from './response-codec.js';
-import { NO_EXCHANGE_GENERAL, parseModuleAddress, type Exchange, type TransportOptions } from './transport.js';
+import { generalFailure, parseModuleAddress, type Exchange, type TransportOptions } from './transport.js';
 import { exchangeWithCommand } from './transport-command.js';
 import { exchangeWithSocket } from './transport-local.js';
 import { exchangeWithUdp, UDP_RETRY_DELAYS_MS } from './transport-udp.js';
@@ -48,6 +48,11 @@ export interface CvmResult {
   outOfScope?: number;
   /** The module of the chain that gave this answer. */
   module: string;
+  /**
+   * Why there is no answer, when the module gave none (code set by the
+   * client): the errno and path, a timeout, an exit status. For logs.
+   */
+  reason?: string;
 }
 
 export interface CvmCallOptions {
@@ -87,7 +92,7 @@ export function createCvmClient(spec: string, options: CvmClientOptions = {}): C
     // node:crypto costs start-up time; only UDP requests carry random bytes.
     const random = randomCount > 0 ? lazyCrypto().randomBytes(randomCount) : Buffer.alloc(0);
     const encoded = protocol === 2 ? encodeRequestV2(random, all) : encodeRequestV1(all);
-    if (!encoded.ok) return { code: encoded.code, facts: [], module: modules[0]! };
+    if (!encoded.ok) return { code: encoded.code, facts: [], module: modules[0]!, reason: encoded.reason };
     const transport: TransportOptions = {
       env,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -114,14 +119,14 @@ export function createCvmClient(spec: string, options: CvmClientOptions = {}): C
 
 function exchange1(module: string, packet: Buffer, options: TransportOptions): Promise<Exchange> {
   const address = parseModuleAddress(module);
-  if (address === undefined) return Promise.resolve(NO_EXCHANGE_GENERAL);
+  if (address === undefined) return Promise.resolve(generalFailure('not a valid cvm-udp:HOST:PORT address'));
   if (address.kind === 'udp') return exchangeWithUdp(address.host, address.port, packet, options);
   if (address.kind === 'local') return exchangeWithSocket(address.path, packet, options);
   return exchangeWithCommand(address.path, packet, options);
 }
 
 function interpret(module: string, exchange: Exchange, protocol: 1 | 2, random: Buffer): CvmResult {
-  if (!exchange.ok) return { code: exchange.code, facts: [], module };
+  if (!exchange.ok) return { code: exchange.code, facts: [], module, reason: exchange.reason };
   const decoded = protocol === 2 ? decodeResponseV2(exchange.response, random) : decodeResponseV1(exchange.response);
   const result: CvmResult = { code: decoded.code, facts: decoded.facts, module };
   const scope = outOfScope(decoded.facts);

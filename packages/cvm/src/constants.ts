@@ -93,3 +93,13 @@ export function cvmErrorText(code: number): string {
 export function isPermanentFailure(code: number): boolean {
   return code === CvmCode.PERMFAIL;
 }
+
+/**
+ * A failed CVM call for a log line: which module, the code and its meaning,
+ * and why the module gave no answer when the client knows (connect ENOENT
+ * /run/cvm.sock, a timeout, an exit status).
+ */
+export function describeCvmFailure(result: { code: number; module: string; reason?: string }): string {
+  const code = `code ${result.code} (${cvmErrorText(result.code)})`;
+  return result.reason === undefined ? `${result.module} answered ${code}` : `${result.module}: ${result.reason}, ${code}`;
+}

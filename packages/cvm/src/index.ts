@@ -1,4 +1,4 @@
-export { Cred, CRED_MAX, CVM_PACKET_MAX, CVM_REQUEST_LIMIT, CVM_VALUE_MAX, CvmCode, cvmErrorText, Fact, isPermanentFailure } from './constants.js';
+export { Cred, CRED_MAX, CVM_PACKET_MAX, CVM_REQUEST_LIMIT, CVM_VALUE_MAX, CvmCode, cvmErrorText, describeCvmFailure, Fact, isPermanentFailure } from './constants.js';
 export { accountCredentials, createCvmClient } from './client.js';
 export type { CvmCallOptions, CvmClient, CvmClientOptions, CvmResult } from './client.js';
 export { accountEnvironment, accountFromFacts, allFacts, factsFromAccount, firstFact, outOfScope, parseUnsigned } from './facts.js';

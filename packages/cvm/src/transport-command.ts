@@ -6,15 +6,15 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { AnswerBytes, NO_EXCHANGE_IO, settleWithin, type Exchange, type TransportOptions } from './transport.js';
+import { AnswerBytes, ioFailure, settleWithin, systemReason, type Exchange, type TransportOptions } from './transport.js';
 
 export function exchangeWithCommand(path: string, packet: Buffer, options: TransportOptions): Promise<Exchange> {
   return new Promise((resolve) => {
     let child: ChildProcessByStdio<Writable, Readable, null>;
     try {
       child = spawn(path, [], { env: options.env, stdio: ['pipe', 'pipe', 'inherit'] });
-    } catch {
-      resolve(NO_EXCHANGE_IO); // a name spawn refuses outright, such as ''
+    } catch (e) {
+      resolve(ioFailure(systemReason(e as Error))); // a name spawn refuses outright, such as ''
       return;
     }
     const answer = new AnswerBytes();
@@ -24,11 +24,12 @@ export function exchangeWithCommand(path: string, packet: Buffer, options: Trans
       child.stdout.destroy();
       child.stdin.destroy();
     });
-    child.on('error', () => finish(NO_EXCHANGE_IO));
+    child.on('error', (e) => finish(ioFailure(systemReason(e))));
     child.stdout.on('data', (chunk: Buffer) => answer.add(chunk));
     child.on('close', (status, signal) => {
       const response = answer.bytes;
-      if (signal !== null || status === null || response.length === 0) return finish(NO_EXCHANGE_IO);
+      if (signal !== null || status === null) return finish(ioFailure(`${path} was killed by ${signal ?? 'a signal'}`));
+      if (response.length === 0) return finish(ioFailure(`${path} exited with status ${status} without an answer`));
       response[0] = status & 0xff;
       finish({ ok: true, response });
     });

@@ -4,7 +4,7 @@
  * response until the module closes, at most 512 bytes.
  */
 import { createConnection } from 'node:net';
-import { AnswerBytes, NO_EXCHANGE_IO, settleWithin, type Exchange, type TransportOptions } from './transport.js';
+import { AnswerBytes, ioFailure, settleWithin, systemReason, type Exchange, type TransportOptions } from './transport.js';
 
 export function exchangeWithSocket(path: string, packet: Buffer, options: TransportOptions): Promise<Exchange> {
   return new Promise((resolve) => {
@@ -16,7 +16,7 @@ export function exchangeWithSocket(path: string, packet: Buffer, options: Transp
     };
     const finish = settleWithin(done, options.timeoutMs, () => {});
     socket.on('connect', () => socket.end(packet));
-    socket.on('error', () => finish(NO_EXCHANGE_IO));
+    socket.on('error', (e) => finish(ioFailure(systemReason(e))));
     socket.on('data', (chunk: Buffer) => {
       if (answer.add(chunk)) finish({ ok: true, response: answer.bytes });
     });

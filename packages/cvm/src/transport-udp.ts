@@ -8,7 +8,7 @@
 import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { CVM_PACKET_MAX } from './constants.js';
-import { NO_EXCHANGE_GENERAL, NO_EXCHANGE_IO, type Exchange, type TransportOptions } from './transport.js';
+import { generalFailure, ioFailure, systemReason, type Exchange, type TransportOptions } from './transport.js';
 
 export const UDP_RETRY_DELAYS_MS: readonly number[] = [2000, 4000, 8000, 16000];
 
@@ -16,8 +16,8 @@ export async function exchangeWithUdp(host: string, port: number, packet: Buffer
   let address: string;
   try {
     address = (await lookup(host, { family: 4 })).address;
-  } catch {
-    return NO_EXCHANGE_GENERAL;
+  } catch (e) {
+    return generalFailure(`cannot resolve ${host}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const random = options.random;
   return new Promise((resolve) => {
@@ -30,12 +30,12 @@ export async function exchangeWithUdp(host: string, port: number, packet: Buffer
       resolve(exchange);
     };
     const send = () => {
-      if (attempt === options.udpRetryDelaysMs.length) return finish(NO_EXCHANGE_IO);
+      if (attempt === options.udpRetryDelaysMs.length) return finish(ioFailure(`no answer from ${address}:${port} after ${attempt} tries`));
       const delay = options.udpRetryDelaysMs[attempt++]!;
       socket.send(packet, port, address);
       timer = setTimeout(send, delay);
     };
-    socket.on('error', () => finish(NO_EXCHANGE_IO));
+    socket.on('error', (e) => finish(ioFailure(systemReason(e))));
     socket.on('message', (datagram: Buffer) => {
       if (datagram.length > CVM_PACKET_MAX || datagram[1] !== random.length) return;
       if (!datagram.subarray(2, 2 + random.length).equals(random)) return;

@@ -10,8 +10,12 @@ export type ModuleAddress =
   | { kind: 'local'; path: string }
   | { kind: 'udp'; host: string; port: number };
 
-/** What one exchange with a module gave: its response bytes, or a code without any. */
-export type Exchange = { ok: true; response: Buffer } | { ok: false; code: number };
+/**
+ * What one exchange with a module gave: its response bytes, or a code
+ * without any and the reason, for the log (an errno name and path, a
+ * timeout, an exit status).
+ */
+export type Exchange = { ok: true; response: Buffer } | { ok: false; code: number; reason: string };
 
 export interface TransportOptions {
   /** Environment of a command module (the whole client environment, as in cvm). */
@@ -43,8 +47,14 @@ export function parseModuleAddress(name: string): ModuleAddress | undefined {
   return { kind: 'command', path: name };
 }
 
-export const NO_EXCHANGE_IO: Exchange = Object.freeze({ ok: false, code: CvmCode.IO }) as Exchange;
-export const NO_EXCHANGE_GENERAL: Exchange = Object.freeze({ ok: false, code: CvmCode.GENERAL }) as Exchange;
+/** No answer: an input/output failure (code 4), and why. */
+export const ioFailure = (reason: string): Exchange => ({ ok: false, code: CvmCode.IO, reason });
+
+/** No exchange at all: the module's address is unusable (code 1), and why. */
+export const generalFailure = (reason: string): Exchange => ({ ok: false, code: CvmCode.GENERAL, reason });
+
+/** A system error as the log shows it: Node's message names the call, the errno and the path. */
+export const systemReason = (e: Error): string => e.message;
 
 /** An answer as it arrives; only the first 512 bytes are kept, as a module's answer is at most that long. */
 export class AnswerBytes {
@@ -80,7 +90,7 @@ export function settleWithin(resolve: (exchange: Exchange) => void, timeoutMs: n
   };
   const timer = setTimeout(() => {
     onTimeout();
-    finish(NO_EXCHANGE_IO);
+    finish(ioFailure(`no answer within ${timeoutMs} ms`));
   }, timeoutMs);
   return finish;
 }

@@ -6,7 +6,7 @@
  * caller's business.
  */
 import type { Env } from '@mailfront/core';
-import { createCvmClient, CvmCode, type CvmAccount, type CvmClient } from '@mailfront/cvm';
+import { createCvmClient, CvmCode, describeCvmFailure, type CvmAccount, type CvmClient } from '@mailfront/cvm';
 import { authenticationEnv, parseAuthArgument, SaslServer } from '@mailfront/sasl';
 import type { AuthConfig } from './config.js';
 import type { Command, Pop3Connection } from './connection.js';
@@ -114,7 +114,7 @@ export class AuthStage {
       c.log.info(`PASS username=${result.account.username}`);
       return result.account;
     }
-    if (result.code !== CvmCode.PERMFAIL) c.log.warn(`CVM error ${result.code} from ${result.module}`);
+    if (result.code !== CvmCode.PERMFAIL) c.log.warn(`CVM error: ${describeCvmFailure(result)}`);
     c.reply(result.code === CvmCode.PERMFAIL ? AUTH_FAILED : INTERNAL_ERROR);
     return 'failed';
   }

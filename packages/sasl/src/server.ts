@@ -11,7 +11,7 @@
  *
  * Passwords never appear in a result, a log text or an exception.
  */
-import { createCvmClient, Cred, CvmCode, accountCredentials, type CvmAccount, type CvmClient, type CvmResult, type RawFact } from '@mailfront/cvm';
+import { createCvmClient, Cred, CvmCode, accountCredentials, describeCvmFailure, type CvmAccount, type CvmClient, type CvmResult, type RawFact } from '@mailfront/cvm';
 import { loggableVerb, type Env } from '@mailfront/core';
 import { decodeBase64, encodeBase64 } from './base64.js';
 import { saslMechanismsFromEnv, type MechanismName, type SaslMechanism } from './config.js';
@@ -178,7 +178,7 @@ export class SaslServer {
       return { kind: 'success', mechanism: name, account, facts: result.facts, reply: AUTH_SUCCEEDED, log };
     }
     if (result.code === CvmCode.PERMFAIL) return failure(AUTH_FAILED, `SASL AUTH ${name} failed`);
-    return failure(INTERNAL_ERROR, `SASL AUTH ${name} failed: CVM error ${result.code}`, true);
+    return failure(INTERNAL_ERROR, `SASL AUTH ${name} failed: CVM error: ${describeCvmFailure(result)}`, true);
   }
 
   #ask(cvm: string, credentials: Credentials): Promise<CvmResult> {

@@ -12,7 +12,7 @@
  * cvm-qmail reads, hold A-labels); the local part as the client sent it.
  */
 import { domainLookupKey } from '@mailfront/core';
-import { createCvmClient, CvmCode, type CvmClient } from '@mailfront/cvm';
+import { createCvmClient, CvmCode, describeCvmFailure, type CvmClient } from '@mailfront/cvm';
 import type { PluginModule } from '../engine/plugin.js';
 import type { Response } from '../engine/response.js';
 import { textString } from '../util/binary-string.js';
@@ -40,7 +40,7 @@ export const cvmValidate: PluginModule = {
         session.observe('cvm_lookup_seconds', (performance.now() - started) / 1000);
         if (result.code === CvmCode.OK) return undefined;
         if (result.code === CvmCode.PERMFAIL) return result.outOfScope === 1 ? undefined : NO_SUCH_RECIPIENT;
-        session.log.warn(`cvm-validate: ${module} answered code ${result.code} for ${address}`);
+        session.log.warn(`cvm-validate: cannot verify ${address}: ${describeCvmFailure(result)}`);
         return CANNOT_VERIFY;
       },
     };
