@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileUsersAssign } from '@mailfront/qmail';
-import { findTool, run, scratchDir, untrackedEnv } from '@mailfront/testkit';
+import { findTool, run, scratchDir, untrackedEnv, waitFor } from '@mailfront/testkit';
 import { bundle } from '../helpers/paths.js';
 
 const uid = process.getuid?.() ?? 0;
@@ -45,8 +45,7 @@ async function startModule(t: { teardown(fn: () => Promise<void> | void): void }
         child.kill('SIGTERM');
       }),
   );
-  for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 25));
-  if (!existsSync(socket)) throw new Error(`${command.join(' ')} did not create ${socket}`);
+  await waitFor(`${command.join(' ')} to create ${socket}`, () => existsSync(socket));
 }
 
 const CHAIN = ['qmail', 'check-fqdn', 'counters', 'relayclient', 'cvm-validate', 'qmail-validate', 'add-received', 'accept-sender'];

@@ -6,7 +6,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, LineClient, requireOracles, run, scratchDir, testCertificate, untrackedEnv } from '@mailfront/testkit';
+import { freePort, LineClient, requireOracles, run, scratchDir, testCertificate, untrackedEnv, waitFor } from '@mailfront/testkit';
 import { bundle, ROOT } from '../helpers/paths.js';
 
 const oracles = requireOracles(t, ['chpst', 'swaks']);
@@ -36,20 +36,18 @@ if (oracles) {
       stdio: 'ignore',
     });
     t.teardown(() => void pwfile.kill());
-    for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 25));
+    await waitFor(`${socket}`, () => existsSync(socket));
 
     // PATH as an installation would have it: our binaries (and the Node they need), then the system.
     const path = `${join(ROOT, 'node_modules/.bin')}:/usr/bin:/bin:/usr/sbin:/sbin`;
     const service_ = spawn('./run', [], { cwd: service, env: untrackedEnv({ PATH: path }), stdio: 'ignore' });
     t.teardown(() => void service_.kill());
-    for (let i = 0; i < 200; i++) {
-      try {
-        (await LineClient.connect(port)).close();
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    }
+    await waitFor(`the service to listen on port ${port}`, () =>
+      LineClient.connect(port).then(
+        (client) => (client.close(), true),
+        () => false,
+      ),
+    );
 
     const plain = await LineClient.connect(port);
     t.match((await plain.readReply())[0], /^220 /);

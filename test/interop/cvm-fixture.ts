@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { copyTree, run, scratchDir, untrackedEnv, type Teardown } from '@mailfront/testkit';
+import { copyTree, run, scratchDir, untrackedEnv, waitFor, type Teardown } from '@mailfront/testkit';
 
 const repository = resolve(import.meta.dirname, '../..');
 export const FIXTURE_TREE = join(repository, 'test/fixtures/qmail-tree');
@@ -68,11 +68,11 @@ export async function startModule(program: string, target: string, env: NodeJS.P
   child.stdout!.on('data', (b: Buffer) => (log += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  for (let i = 0; i < 250 && !log.includes('Starting.'); i++) {
+  await waitFor(`${program} ${target} to start`, () => {
     /* c8 ignore next: only when the set-up itself fails */
     if (child.exitCode !== null) throw new Error(`${program} ${target} exited: ${log}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    return log.includes('Starting.');
+  });
   /* c8 ignore next: only when the set-up itself fails */
   if (target.startsWith('cvm-local:') && !existsSync(target.slice('cvm-local:'.length))) throw new Error(`no socket: ${log}`);
   return {

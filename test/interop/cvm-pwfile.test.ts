@@ -8,7 +8,7 @@ import type { Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { requireOracles, run, scratchDir, untrackedEnv } from '@mailfront/testkit';
+import { requireOracles, run, scratchDir, untrackedEnv, waitFor } from '@mailfront/testkit';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OURS = join(ROOT, 'packages/cvm-pwfile/dist/cvm-pwfile.js');
@@ -72,7 +72,7 @@ async function startServer(program: string, target: string, env: NodeJS.ProcessE
   child.stdout.on('data', (b: Buffer) => (log += b));
   child.stderr.on('data', (b: Buffer) => (log += b));
   const exited = new Promise((r) => child.on('exit', r));
-  for (let i = 0; i < 250 && !log.includes('Starting.'); i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(`${target} to start`, () => log.includes('Starting.') || child.exitCode !== null);
   if (!existsSync(target.slice('cvm-local:'.length))) throw new Error(`no socket: ${log}`);
   return { log: () => log, stop: () => (child.kill('SIGTERM'), exited) };
 }

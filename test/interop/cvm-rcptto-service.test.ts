@@ -6,7 +6,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { copyTree, findTool, requireOracles, scratchDir, untrackedEnv } from '@mailfront/testkit';
+import { copyTree, findTool, requireOracles, scratchDir, untrackedEnv, waitFor } from '@mailfront/testkit';
 import { ORACLE_ENV, OUR_TESTCLIENT, qmailTree, testclient } from './cvm-fixture.js';
 
 const repository = resolve(import.meta.dirname, '../..');
@@ -27,7 +27,7 @@ t.test('the cvm-rcptto runscript', { skip: !findTool('chpst', ORACLE_ENV.PATH) &
   let log = '';
   child.stdout.on('data', (b: Buffer) => (log += b.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  for (let i = 0; i < 250 && !log.includes('Starting.'); i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor('the service to start', () => log.includes('Starting.'));
   t.ok(existsSync(socket), 'socket created');
   t.equal(statSync(socket).mode & 0o777, 0o660, 'CVM_SOCKET_MODE from env/');
   const client = { ...process.env, CVM_LOOKUP_SECRET: '' };

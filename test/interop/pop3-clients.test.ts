@@ -4,7 +4,7 @@
 // message; the Maildir is empty afterwards. (mpop: pop3-mpop.test.ts.)
 import t from 'tap';
 import { join } from 'node:path';
-import { LineClient, requireOracles, run, startUcspiServer, testCertificate } from '@mailfront/testkit';
+import { LineClient, requireOracles, run, startUcspiServer, testCertificate, waitFor } from '@mailfront/testkit';
 import { bundle } from '../helpers/paths.js';
 import { maildirFiles, MESSAGES, pop3Fixture } from '../diff/pop3-fixture.js';
 
@@ -100,7 +100,7 @@ pop.sock.close()
   const before = maildirFiles(f.maildir);
   const r = await run(c.python3, ['-c', script, String(server.port)], { timeoutMs: 30_000 });
   t.equal(r.status, 0, r.stderr.toString());
-  for (let i = 0; i < 100 && !/bytes in:/.test(server.log()); i++) await new Promise((res) => setTimeout(res, 20));
+  await waitFor('the session to end', () => /bytes in:/.test(server.log()));
   t.same(maildirFiles(f.maildir), before);
 });
 
@@ -122,7 +122,7 @@ t.test('STLS under tcpserver: a command pipelined with it is dropped, never run'
   // Not a TLS client: the handshake fails and the session ends.
   client.send('QUIT\r\n');
   t.equal(await client.readAll(), '', 'no reply to the injected USER');
-  for (let i = 0; i < 100 && !/bytes in:/.test(server.log()); i++) await new Promise((res) => setTimeout(res, 20));
+  await waitFor('the session to end', () => /bytes in:/.test(server.log()));
   t.match(server.log(), /Warning: discarded 15 bytes sent before the TLS handshake/);
   t.match(server.log(), /TLS handshake failed/);
   t.notMatch(server.log(), /USER injected/);
@@ -174,7 +174,7 @@ pop.sock.close()
   t.equal(r.status, 0, r.stderr.toString());
   // The probe connections of startUcspiServer log "bytes in: 0"; this session read more.
   const ended = /bytes in: [1-9]/;
-  for (let i = 0; i < 250 && !ended.test(server.log()); i++) await new Promise((res) => setTimeout(res, 20));
-  t.match(server.log(), ended, 'the session ended without waiting for a timeout');
+  await waitFor('the session to end', () => ended.test(server.log()));
+  t.match(server.log(), ended, 'the session ended');
   t.same(maildirFiles(f.maildir), before);
 });

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LineClient, requireOracles, run, scratchDir, startDnsServer, startUcspiServer } from '@mailfront/testkit';
+import { LineClient, requireOracles, run, scratchDir, startDnsServer, startUcspiServer, waitFor } from '@mailfront/testkit';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const RBLSMTPD = join(ROOT, 'packages/rblsmtpd/dist/rblsmtpd.js');
@@ -62,7 +62,7 @@ t.test('tcpsvd -x iprules.cdb … rblsmtpd … smtpd', async (t) => {
   t.same(await session(server.port, '127.0.0.7'), ['220 real smtpd ESMTP RBLSMTPD=[unset]', '221 bye'], 'clean client');
   t.same(await session(server.port, '127.0.0.8'), [], 'denied by the rules');
   t.notOk(dns.queries.some((q) => q.name.startsWith('5.0.0.127')), 'a whitelisted client causes no DNS query');
-  await new Promise((r) => setTimeout(r, 200));
+  await waitFor('both refusals in the log', () => /127\.0\.0\.4 pid \d+: 553 /.test(server.log()) && /127\.0\.0\.6 pid \d+: 451 /.test(server.log()));
   const log = server.log();
   t.match(log, /rblsmtpd: 127\.0\.0\.4 pid (\d+): 553 listed\n/);
   t.match(log, /rblsmtpd: 127\.0\.0\.6 pid \d+: 451 listed by the test list\n/);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, scratchDir } from '@mailfront/testkit';
+import { run, scratchDir, waitFor } from '@mailfront/testkit';
 import { PWFILE, request } from './helpers.js';
 
 const bundle = join(import.meta.dirname, '../dist/cvm-pwfile.js');
@@ -19,7 +19,7 @@ t.test('the bundle serves a socket and stops cleanly on SIGTERM', async (t) => {
   writeFileSync(join(dir, 'pwfile'), PWFILE);
   const socket = join(dir, 'pw.sock');
   const child = run(process.execPath, [bundle, `cvm-local:${socket}`], { env: { CVM_PWFILE_PATH: join(dir, 'pwfile') } });
-  for (let i = 0; i < 250 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(`${socket}`, () => existsSync(socket));
   t.ok(existsSync(socket), 'socket created');
   const { createCvmClient } = await import('@mailfront/cvm');
   const r = await createCvmClient(`cvm-local:${socket}`, { env: {} }).authenticate('PWFUSER', undefined, 'testpass');

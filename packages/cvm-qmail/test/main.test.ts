@@ -2,7 +2,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { existsSync } from 'node:fs';
-import { run, scratchDir } from '@mailfront/testkit';
+import { run, scratchDir, waitFor } from '@mailfront/testkit';
 import { main } from '../src/main.js';
 import { collector, qmailTree } from './helpers/tree.js';
 
@@ -46,7 +46,7 @@ t.test('the bundle serves a socket and stops cleanly on SIGTERM', async (t) => {
   const socket = join(dir, 'q.sock');
   const bundle = join(import.meta.dirname, '../dist/cvm-qmail.js');
   const stopped = run(bundle, [`cvm-local:${socket}`], { env: { ...process.env, QMAIL_ROOT: root, CVM_LOOKUP_SECRET: '' } });
-  for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(`${socket}`, () => existsSync(socket));
   const client = await run('cvm-testclient', [`cvm-local:${socket}`, 'joe', 'example.org'], { env: { ...process.env, CVM_LOOKUP_SECRET: '' } }).catch(() => undefined);
   if (client) t.match(client.stdout.toString(), /^user name: {8}joe\n/);
   const pid = Number((await run('pgrep', ['-f', `cvm-local:${socket}`])).stdout.toString().trim().split('\n')[0]);

@@ -4,7 +4,7 @@ import { createConnection, createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { scratchDir, freePort } from '@mailfront/testkit';
+import { scratchDir, freePort, waitFor } from '@mailfront/testkit';
 import { runModule } from '../src/run-module.js';
 import type { CvmModule } from '../src/module.js';
 import { collector, fakeModule, hex } from './helpers/fake-module.js';
@@ -20,8 +20,8 @@ function start(module: CvmModule, argv: string[], env: Record<string, string> = 
   return { stop: () => stop.abort(), done, log: err.text };
 }
 
-async function started(log: () => string) {
-  for (let i = 0; i < 200 && !log().includes('Starting.'); i++) await new Promise((r) => setTimeout(r, 10));
+function started(log: () => string) {
+  return waitFor('"Starting." in the log', () => log().includes('Starting.'));
 }
 
 function rawLocal(path: string, packet: Buffer, halfClose = true): Promise<{ reply: Buffer; ms: number }> {
@@ -76,14 +76,21 @@ t.test('usage, init failure, bad settings', async (t) => {
 t.test('local socket server', async (t) => {
   const dir = scratchDir(t);
   const path = join(dir, 'cvm.sock');
-  const server = start(fakeModule, [`cvm-local:${path}`], { CVM_SOCKET_MODE: '0640', CVM_LOCAL_TIMEOUT: '150', CVM_SOCKET_OWNER: 'root', CVM_SOCKET_GROUP: '0' });
+  // A deadline no answered client reaches, even on a loaded machine.
+  const server = start(fakeModule, [`cvm-local:${path}`], { CVM_SOCKET_MODE: '0640', CVM_LOCAL_TIMEOUT: '60000', CVM_SOCKET_OWNER: 'root', CVM_SOCKET_GROUP: '0' });
   await started(server.log);
   t.equal(statSync(path).mode & 0o777, 0o640, 'socket mode');
   const replies = await Promise.all(Array.from({ length: 20 }, () => rawLocal(path, REQUEST)));
   t.ok(replies.every((r) => r.reply[0] === 0), 'many clients at once');
-  const silent = await rawLocal(path, REQUEST, false);
+  // A short one for a client that never ends its request.
+  const impatientPath = join(dir, 'impatient.sock');
+  const impatient = start(fakeModule, [`cvm-local:${impatientPath}`], { CVM_LOCAL_TIMEOUT: '150' });
+  await started(impatient.log);
+  const silent = await rawLocal(impatientPath, REQUEST, false);
   t.equal(silent.reply.length, 0, 'no half-close: dropped without an answer');
   t.ok(silent.ms >= 100, 'after CVM_LOCAL_TIMEOUT');
+  impatient.stop();
+  t.equal(await impatient.done, 0);
   const full = Buffer.concat([REQUEST, Buffer.alloc(512 - REQUEST.length)]);
   t.equal((await rawLocal(path, full, false)).reply[0], 0, 'a 512-byte request is answered without the half-close');
   t.same((await rawLocal(path, hex('0200 0105 6372617368 00'))).reply, hex('040000'), 'a module exception answers 4');

@@ -46,7 +46,7 @@ t.test('block and allow lists over DNS', async (t) => {
     '2.0.0.127.white.test': { a: ['127.0.0.2'] },
   });
   t.teardown(() => dns.stop());
-  const r = new DnsblResolver({ servers: [dns.address], timeoutMs: 1000 });
+  const r = new DnsblResolver({ servers: [dns.address], timeoutMs: 20_000 });
   t.same(await checkBlockList(r, '127.0.0.2', 'bl.test'), {
     status: 'listed',
     zone: 'bl.test',

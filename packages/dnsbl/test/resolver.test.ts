@@ -11,16 +11,17 @@ t.test('lookups against the test DNS server', async (t) => {
     'dead.test': { fail: 'drop' },
   });
   t.teardown(() => dns.stop());
-  const r = new DnsblResolver({ servers: [dns.address], timeoutMs: 300 });
+  // Answered lookups get a deadline a loaded machine never reaches; the
+  // dropped one a short one (its result is a timeout whatever the load).
+  const r = new DnsblResolver({ servers: [dns.address], timeoutMs: 20_000 });
   t.same(await r.lookupA('listed.test'), { kind: 'answer', values: ['127.0.0.2'] });
   t.same(await r.lookupTxt('listed.test'), { kind: 'answer', values: ['see https://x.test/', 'second'] });
   t.same(await r.lookupA('txtonly.test'), { kind: 'none', nxdomain: false });
   t.same(await r.lookupA('nothing.test'), { kind: 'none', nxdomain: true });
   t.same(await r.lookupA('broken.test'), { kind: 'error', problem: 'failure', code: 'ESERVFAIL' });
   t.same(await r.lookupTxt('refusing.test'), { kind: 'error', problem: 'failure', code: 'EREFUSED' });
-  const started = Date.now();
-  t.same(await r.lookupA('dead.test'), { kind: 'error', problem: 'timeout', code: 'ETIMEOUT' });
-  t.ok(Date.now() - started < 3000, 'the deadline holds');
+  const short = new DnsblResolver({ servers: [dns.address], timeoutMs: 300 });
+  t.same(await short.lookupA('dead.test'), { kind: 'error', problem: 'timeout', code: 'ETIMEOUT' });
 });
 
 t.test('the deadline holds even if the resolver never settles; cancel is passed on', async (t) => {

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Cred, runModule, type CvmModule } from '@mailfront/cvm';
-import { scratchDir } from '@mailfront/testkit';
+import { scratchDir, waitFor } from '@mailfront/testkit';
 import { CLIENT, dialog } from './helpers/dialog.js';
 
 const b64 = (s: string) => Buffer.from(s, 'latin1').toString('base64');
@@ -32,7 +32,7 @@ async function passwordModule(t: { teardown(fn: () => Promise<void> | void): voi
     stop.abort();
     await done;
   });
-  for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(`${socket}`, () => existsSync(socket));
   return `cvm-local:${socket}`;
 }
 
@@ -97,10 +97,10 @@ t.test('PLAIN, LOGIN and CRAM-MD5 all offered and all working (P15 fixed)', asyn
   // CRAM-MD5 needs the challenge: drive it line by line.
   const client = new PassThrough();
   const pending = dialog(['echo', 'cvm-authenticate'], client, env);
+  // The dialog helper only returns at the end, so the answer cannot be computed
+  // from the challenge: it follows the command at once (read as the answer
+  // once the challenge is out), and a wrong one fails.
   client.write('AUTH CRAM-MD5\r\n');
-  await new Promise((r) => setTimeout(r, 200));
-  // The challenge is in the reply already written; the dialog helper only returns at the end,
-  // so answer from a recomputed challenge is impossible: check the shape, then a wrong answer fails.
   client.write(b64('testuser 00000000000000000000000000000000') + '\r\nQUIT\r\n');
   client.end();
   const cram = await pending;

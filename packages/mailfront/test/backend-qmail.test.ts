@@ -1,11 +1,11 @@
 import t from 'tap';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scratchDir } from '@mailfront/testkit';
+import { scratchDir, waitFor } from '@mailfront/testkit';
 import { statusResponse } from '../src/backends/qmail-queue-status.js';
 import { CLIENT, dialog, slowClient } from './helpers/dialog.js';
 
-/** A qmail home with a fake qmail-queue that saves fd 0 and fd 1 and exits $QQEXIT. */
+/** A qmail home with a fake qmail-queue that saves fd 0 and fd 1, then `done`, and exits $QQEXIT. */
 function qmailHome(t: { teardown(fn: () => void): void }) {
   const home = scratchDir(t);
   mkdirSync(join(home, 'bin'));
@@ -17,6 +17,7 @@ cat > "$OUT/msg"
 cat <&1 > "$OUT/env"
 pwd > "$OUT/pwd"
 echo "$TCPREMOTEIP $EXTRA" > "$OUT/vars"
+: > "$OUT/done"
 [ -n "$QQSIGNAL" ] && kill -$QQSIGNAL $$
 exit \${QQEXIT:-0}
 `,
@@ -101,8 +102,8 @@ t.test('a refused or dropped message never gets an envelope', async (t) => {
   const q = qmailHome(t);
   const refused = await dialog(['qmail', 'accept'], SESSION.replace('body', 'bo\ndy'), { ...q.env, SMTP_BARE_NEWLINE: 'reject' });
   t.match(refused.replies.at(-2), /^550 5\.5\.2/);
-  await new Promise((r) => setTimeout(r, 200));
-  t.equal(q.read('env') ?? '', '', 'qmail-queue saw no envelope, so it queued nothing');
+  await waitFor('qmail-queue to finish', () => q.read('done') !== undefined);
+  t.equal(q.read('env'), '', 'qmail-queue saw no envelope, so it queued nothing');
 
   const q2 = qmailHome(t);
   const client = slowClient();
@@ -110,8 +111,8 @@ t.test('a refused or dropped message never gets an envelope', async (t) => {
   setTimeout(() => client.end(), 100);
   const dropped = await dialog(['qmail', 'accept'], client.stream, q2.env);
   t.equal(dropped.status, 1);
-  await new Promise((r) => setTimeout(r, 200));
-  t.equal(q2.read('env') ?? '', '', 'no envelope after a dropped connection');
+  await waitFor('qmail-queue to finish', () => q2.read('done') !== undefined);
+  t.equal(q2.read('env'), '', 'no envelope after a dropped connection');
 });
 
 t.test('a large message streams through with backpressure', async (t) => {

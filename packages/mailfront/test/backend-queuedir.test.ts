@@ -1,4 +1,5 @@
 import t from 'tap';
+import { tmpdir } from 'node:os';
 import { chmodSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -73,7 +74,7 @@ t.test('data before the envelope (QMTP order) still writes the NUL separator', a
   const q = queue(t);
   const env = { QUEUEDIR: q.dir, QUEUEDIR_NOSYNC: '1' };
   const session = new Session({ env, ucspi: ucspiFromEnv(env), log: createLogger('t', new PassThrough()) });
-  const engine = new Engine({ session, backend: queuedirBackend(), plugins: [accept], tmpdir: '/tmp' });
+  const engine = new Engine({ session, backend: queuedirBackend(), plugins: [accept], tmpdir: tmpdir() });
   t.equal(await engine.data.start(), undefined);
   await engine.data.block(Buffer.from('early body\n'));
   t.equal(await engine.sender({ address: 's@x.y', params: [] }), undefined, 'accepted without text');

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { createLogger, ucspiFromEnv } from '@mailfront/core';
 import { Engine } from '../src/engine/engine.js';
@@ -22,7 +23,7 @@ function plugin(name: string, hooks: Hooks, calls: string[] = [], needFile = fal
 
 function engineWith(backend: PluginModule, plugins: PluginModule[], env: Record<string, string> = {}) {
   const session = new Session({ env, ucspi: ucspiFromEnv(env), log: createLogger('t', new PassThrough()) });
-  return new Engine({ session, backend, plugins, tmpdir: '/tmp' });
+  return new Engine({ session, backend, plugins, tmpdir: tmpdir() });
 }
 
 const arg = (address: string) => ({ address, params: [] });

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scratchDir } from '@mailfront/testkit';
+import { scratchDir, waitFor } from '@mailfront/testkit';
 import { CLIENT, events, ns, probePlugin, qmtpPackage, qmtpSession, queue } from './qmtp-fixtures.js';
 
 const ENV = { TCPLOCALHOST: 'mx.example.com', TCPREMOTEIP: '198.51.100.7' };
@@ -200,9 +200,7 @@ function qmailHome(t: Parameters<typeof queue>[0]) {
   writeFileSync(join(home, 'bin', 'qmail-queue'), '#!/bin/sh\ncat > "$OUT/msg"\ncat <&1 > "$OUT/env"\necho > "$OUT/done"\n', { mode: 0o755 });
   const read = (name: string) => (existsSync(join(home, name)) ? readFileSync(join(home, name), 'latin1') : undefined);
   /** Resolves once qmail-queue has finished (it may outlive an aborted session briefly). */
-  const finished = async () => {
-    for (let i = 0; i < 500 && !existsSync(join(home, 'done')); i++) await new Promise((r) => setTimeout(r, 10));
-  };
+  const finished = () => waitFor('qmail-queue to finish', () => existsSync(join(home, 'done')));
   return { read, finished, env: { ...CLIENT, QMAILHOME: home, OUT: home } };
 }
 

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
 import { createLogger, ucspiFromEnv } from '@mailfront/core';
 import { echoBackend } from '../src/backends/echo.js';
@@ -13,7 +14,7 @@ function engine(plugin: PluginModule) {
   const lines: string[] = [];
   const log = new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) });
   const session = new Session({ env: {}, ucspi: ucspiFromEnv({}), log: createLogger('t', log) });
-  const e = new Engine({ session, backend: echoBackend, plugins: [plugin], tmpdir: '/tmp' });
+  const e = new Engine({ session, backend: echoBackend, plugins: [plugin], tmpdir: tmpdir() });
   return { e, log: () => lines.join('') };
 }
 

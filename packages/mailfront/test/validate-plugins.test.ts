@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { writeCdb } from '@mailfront/cdb64';
 import { runModule, type CvmModule } from '@mailfront/cvm';
-import { scratchDir } from '@mailfront/testkit';
+import { scratchDir, waitFor } from '@mailfront/testkit';
 import { recheckAllNow } from '@mailfront/core';
 import { CLIENT, dialog } from './helpers/dialog.js';
 
@@ -86,7 +86,7 @@ async function cvmServer(t: { teardown(fn: () => void): void }) {
     stop.abort();
     await done;
   });
-  for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(`${socket}`, () => existsSync(socket));
   return socket;
 }
 
@@ -110,6 +110,10 @@ t.test('cvm-validate: existing, unknown, out of scope, failing, no domain (V3)',
     CVM_LOOKUP: 'cvm-local:/nonexistent/socket',
   });
   t.equal(down.replies[2], '451 4.1.0 Sorry, I could not verify that recipient (internal temporary error).', 'a dead module defers, never bounces');
+  t.ok(
+    down.log.includes('Warning: cvm-validate: cannot verify known@example.org: cvm-local:/nonexistent/socket: connect ENOENT /nonexistent/socket, code 4 (Input/Output error)'),
+    'the log says why: the errno and the path',
+  );
   const off = await dialog(['echo', 'accept', 'cvm-validate'], 'MAIL FROM:<>\r\nRCPT TO:<x@y.z>\r\nQUIT\r\n');
   t.equal(off.replies[2], "250 Recipient='x@y.z'.", 'without CVM_LOOKUP the plugin does nothing');
 });

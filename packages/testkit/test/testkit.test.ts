@@ -1,6 +1,6 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { findTool, freePort, LineClient, requireOracles, run, runtimeFloor, scratchDir, startUcspiServer, supportedRuntimes, testCertificate, tooOldRuntime } from '../src/index.js';
+import { findTool, freePort, LineClient, requireOracles, run, runtimeFloor, scratchDir, startUcspiServer, supportedRuntimes, testCertificate, tooOldRuntime, waitFor } from '../src/index.js';
 
 t.test('findTool finds sh and not a made-up name', async (t) => {
   t.match(findTool('sh'), /\/sh$/);
@@ -90,4 +90,13 @@ t.test('supportedRuntimes: this Node first, then the installed older lines, none
   }
   const old = tooOldRuntime();
   if (old) t.notOk(runtimes.some((r) => r.path === old.path), `${old.path} ${old.version} is below the floor`);
+});
+
+t.test('waitFor: until the condition holds, sync or async; a clear error at the bound', async (t) => {
+  let n = 0;
+  await waitFor('three calls', () => ++n >= 3);
+  t.equal(n, 3);
+  await waitFor('a promise', async () => true);
+  await t.rejects(waitFor('the impossible', () => false, 30), { message: 'waited 0.03 s for the impossible' });
+  await t.rejects(waitFor('a failing check', () => Promise.reject(new Error('broken'))), /broken/);
 });
