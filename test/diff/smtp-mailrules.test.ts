@@ -3,7 +3,7 @@
 // R5, R6, and the rest of the language: codes and their default texts,
 // escapes, negation, globs, selectors, lists (text and cdb), the ENV,
 // DATABYTES and RELAYCLIENT fields, reset, plugin order. Each deliberate
-// difference (docs/compat-mailrules-patterns.md) says what both sides answer.
+// difference (docs/compat.md, "mailrules and patterns") says what both sides answer.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -221,7 +221,7 @@ const cases: Case[] = [
     input: mail('user') + 'QUIT\r\n',
     logs: true,
   },
-  // Documented differences (docs/compat-mailrules-patterns.md).
+  // Documented differences (docs/compat.md, "mailrules and patterns").
   {
     name: 'a missing cdb is an empty list (2.12 matches every address)',
     args: ['echo', 'accept-sender', 'mailrules'],

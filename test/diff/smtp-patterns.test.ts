@@ -1,7 +1,7 @@
 // Differential tests of the patterns plugin against Debian's mailfront
 // 2.12: transcript R4, the three line modes, `=` responses, globs (case-
 // sensitive), PATTERNS_LINEMAX, an unreadable file, injected headers. Each
-// deliberate difference (docs/compat-mailrules-patterns.md) says what both
+// deliberate difference (docs/compat.md, "mailrules and patterns") says what both
 // sides answer.
 import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -138,7 +138,7 @@ const cases: Case[] = [
     vars: { ...CLIENT },
     input: message('x\n') + 'QUIT\r\n',
   },
-  // Documented differences (docs/compat-mailrules-patterns.md).
+  // Documented differences (docs/compat.md, "mailrules and patterns").
   {
     name: 'a normal pattern keeps its first byte unless it is the / marker',
     patterns: 'before\n/after\n',
