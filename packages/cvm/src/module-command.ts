@@ -6,12 +6,13 @@
 import type { Readable, Writable } from 'node:stream';
 import { Output, type Logger } from '@mailfront/core';
 import { CVM_PACKET_MAX } from './constants.js';
-import { answerRequest, type CvmModule, type ModuleConfig } from './module.js';
+import { answerRequest, logAnswer, type CvmModule, type ModuleConfig } from './module.js';
 
 export async function serveCommand(module: CvmModule, config: ModuleConfig, stdin: Readable, stdout: Writable, log: Logger): Promise<number> {
   const packet = await readRequest(stdin);
   const answer = await answerRequest(module, packet, config);
-  if (answer.failure) log.warn(`module failed: ${answer.failure.message}`);
+  // A command module's stderr is its client's: only the warnings, as cvm logs nothing there.
+  logAnswer(log, answer, false);
   const out = new Output(stdout);
   out.write(answer.reply);
   await out.flush();

@@ -21,7 +21,7 @@ import { lchownSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '@mailfront/core';
 import { CVM_PACKET_MAX } from './constants.js';
-import { answerRequest, type CvmModule, type ModuleConfig } from './module.js';
+import { answerRequest, logAnswer, type CvmModule, type ModuleConfig } from './module.js';
 
 export interface SocketSettings {
   /** Permission bits of the socket (CVM_SOCKET_MODE, default 0777 as in cvm). */
@@ -81,8 +81,7 @@ function handleConnection(module: CvmModule, config: ModuleConfig, settings: Soc
     socket.pause();
     const packet = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     void answerRequest(module, packet.subarray(0, CVM_PACKET_MAX), config).then((result) => {
-      if (result.failure) log.warn(`module failed: ${result.failure.message}`);
-      if (result.logLine !== undefined) log.info(result.logLine);
+      logAnswer(log, result);
       if (socket.destroyed) return;
       timer.refresh();
       socket.end(result.reply);

@@ -5,7 +5,7 @@
 import { createSocket } from 'node:dgram';
 import type { Logger } from '@mailfront/core';
 import { CVM_PACKET_MAX } from './constants.js';
-import { answerRequest, type CvmModule, type ModuleConfig } from './module.js';
+import { answerRequest, logAnswer, type CvmModule, type ModuleConfig } from './module.js';
 
 export async function serveUdp(
   module: CvmModule,
@@ -18,8 +18,7 @@ export async function serveUdp(
   const socket = createSocket('udp4');
   socket.on('message', (datagram, peer) => {
     void answerRequest(module, datagram.subarray(0, CVM_PACKET_MAX), config).then((result) => {
-      if (result.failure) log.warn(`module failed: ${result.failure.message}`);
-      if (result.logLine !== undefined) log.info(result.logLine);
+      logAnswer(log, result);
       try {
         socket.send(result.reply, peer.port, peer.address);
       } catch {

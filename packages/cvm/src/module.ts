@@ -9,7 +9,7 @@
  *   4. authentication mode (CVM_LOOKUP_SECRET unset): authenticate;
  *   5. success: the account's standard facts.
  */
-import { lazyCrypto } from '@mailfront/core';
+import { lazyCrypto, type Logger } from '@mailfront/core';
 import { Cred, CvmCode, Fact } from './constants.js';
 import { factsFromAccount, type CvmAccount } from './facts.js';
 import { parseRequest } from './request-codec.js';
@@ -76,6 +76,25 @@ export interface Answer {
   logLine: string | undefined;
   /** An exception the module threw; the request was answered with 4 (a temporary error). */
   failure?: Error;
+  /**
+   * Why the request was refused before the module was asked, when that is a
+   * setting (7: the lookup secret is missing or wrong; 6: authentication
+   * mode in a lookup-only module). For the log; never the secret itself.
+   */
+  reason?: string;
+}
+
+/** Why a request got 7 or 6 from the module side. */
+export const NO_SECRET_SENT = 'the request carries no lookup secret, and CVM_LOOKUP_SECRET is set here: give the client the same CVM_LOOKUP_SECRET';
+export const WRONG_SECRET = "the request's lookup secret is not this module's CVM_LOOKUP_SECRET";
+export const LOOKUP_ONLY =
+  'CVM_LOOKUP_SECRET is unset, so the module is in authentication mode, and it checks no passwords: set CVM_LOOKUP_SECRET (an empty value for no secret)';
+
+/** The log lines of one answered request, the same in every kind of server. */
+export function logAnswer(log: Logger, answer: Answer, withLogLine = true): void {
+  if (answer.failure) log.warn(`module failed: ${answer.failure.message}`);
+  if (answer.reason) log.warn(`answered ${answer.code}${answer.logLine ? ` for ${answer.logLine.slice(2)}` : ''}: ${answer.reason}`);
+  if (withLogLine && answer.logLine !== undefined) log.info(answer.logLine);
 }
 
 export async function answerRequest(module: CvmModule, packet: Buffer, config: ModuleConfig): Promise<Answer> {
@@ -88,8 +107,9 @@ export async function answerRequest(module: CvmModule, packet: Buffer, config: M
   const facts: RawFact[] = [];
   let code: number;
   let failure: Error | undefined;
+  const why: { reason?: string } = {};
   try {
-    code = await decide(module, request, config, facts);
+    code = await decide(module, request, config, facts, why);
   } catch (e) {
     // A module bug must not take a server down, nor read as "no such account".
     failure = e instanceof Error ? e : new Error(String(e));
@@ -99,11 +119,18 @@ export async function answerRequest(module: CvmModule, packet: Buffer, config: M
   const encoded = encodeResponse(parsed.version, code, parsed.random, facts);
   const answer: Answer = { reply: encoded.packet, code: encoded.code, logLine: logLine(encoded.code, request) };
   if (failure) answer.failure = failure;
+  if (why.reason) answer.reason = why.reason;
   return answer;
 }
 
-async function decide(module: CvmModule, request: CvmRequest, config: ModuleConfig, facts: RawFact[]): Promise<number> {
-  if (config.lookupSecret && !secretMatches(request.bytes(Cred.SECRET), config.lookupSecret)) return CvmCode.NOCRED;
+async function decide(module: CvmModule, request: CvmRequest, config: ModuleConfig, facts: RawFact[], why: { reason?: string }): Promise<number> {
+  if (config.lookupSecret) {
+    const sent = request.bytes(Cred.SECRET);
+    if (!secretMatches(sent, config.lookupSecret)) {
+      why.reason = sent === undefined ? NO_SECRET_SENT : WRONG_SECRET;
+      return CvmCode.NOCRED;
+    }
+  }
   const found = await module.lookup(request);
   if (found.code !== CvmCode.OK || !('account' in found)) {
     if ('outOfScope' in found && found.outOfScope !== undefined) {
@@ -112,7 +139,11 @@ async function decide(module: CvmModule, request: CvmRequest, config: ModuleConf
     return found.code === CvmCode.OK ? CvmCode.GENERAL : found.code;
   }
   if (config.lookupSecret === undefined) {
-    const code = module.authenticate ? await module.authenticate(request, found.account) : CvmCode.CONFIG;
+    if (!module.authenticate) {
+      why.reason = LOOKUP_ONLY;
+      return CvmCode.CONFIG;
+    }
+    const code = await module.authenticate(request, found.account);
     if (code !== CvmCode.OK) return code;
   }
   facts.push(...factsFromAccount(found.account));

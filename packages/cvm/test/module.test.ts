@@ -1,5 +1,7 @@
 import t from 'tap';
-import { answerRequest, CvmRequest, type CvmModule } from '../src/module.js';
+import { answerRequest, CvmRequest, logAnswer, LOOKUP_ONLY, NO_SECRET_SENT, WRONG_SECRET, type CvmModule } from '../src/module.js';
+import { createLogger } from '@mailfront/core';
+import { collector } from '@mailfront/testkit';
 import { accountEnvironment, accountFromFacts, factsFromAccount, parseUnsigned } from '../src/facts.js';
 import { Cred } from '../src/constants.js';
 import { fakeModule, hex, joe } from './helpers/fake-module.js';
@@ -23,9 +25,16 @@ t.test('lookup mode, secret states and log lines', async (t) => {
   t.same(broken.reply, hex('040000'));
   t.equal(broken.logLine, '? broken');
   const secret = { lookupSecret: 'secret' };
-  t.same((await answerRequest(fakeModule, v2('joe', 'example.org'), secret)).reply, hex('070000'), 'secret missing');
-  t.same((await answerRequest(fakeModule, v2('nobody', 'unknown.dom', 'wrong'), secret)).reply, hex('070000'), 'checked before the lookup');
-  t.equal((await answerRequest(fakeModule, v2('joe', 'example.org', 'secret'), secret)).code, 0);
+  const missing = await answerRequest(fakeModule, v2('joe', 'example.org'), secret);
+  t.same(missing.reply, hex('070000'), 'secret missing');
+  t.equal(missing.reason, NO_SECRET_SENT, 'and the log is told why');
+  const wrong = await answerRequest(fakeModule, v2('nobody', 'unknown.dom', 'wrong'), secret);
+  t.same(wrong.reply, hex('070000'), 'checked before the lookup');
+  t.equal(wrong.reason, WRONG_SECRET);
+  t.notMatch(wrong.reason, /wrong/, 'the secret sent is not in the reason');
+  const right = await answerRequest(fakeModule, v2('joe', 'example.org', 'secret'), secret);
+  t.equal(right.code, 0);
+  t.equal(right.reason, undefined);
   const bad = await answerRequest(fakeModule, hex('0200 0103 6a'), open);
   t.same(bad.reply, hex('020000'));
   t.equal(bad.logLine, undefined);
@@ -34,7 +43,9 @@ t.test('lookup mode, secret states and log lines', async (t) => {
 
 t.test('authentication mode: authenticate, or 6 for a lookup-only module', async (t) => {
   const auth = { lookupSecret: undefined };
-  t.equal((await answerRequest(fakeModule, v2('joe', 'example.org'), auth)).code, 6);
+  const lookupOnly = await answerRequest(fakeModule, v2('joe', 'example.org'), auth);
+  t.equal(lookupOnly.code, 6);
+  t.equal(lookupOnly.reason, LOOKUP_ONLY);
   t.equal((await answerRequest(fakeModule, v2('x', 'unknown.dom'), auth)).code, 100);
   const withPassword: CvmModule = {
     lookup: fakeModule.lookup,
@@ -117,3 +128,25 @@ function decodeFacts(reply: Buffer) {
   for (let i = 2; reply[i] !== 0; i += 2 + reply[i + 1]!) facts.push({ type: reply[i]!, value: reply.subarray(i + 2, i + 2 + reply[i + 1]!) });
   return facts;
 }
+
+t.test('logAnswer: the reason, the failure, the + / - / ? line', async (t) => {
+  const out = collector();
+  const log = createLogger('m', out.stream, 1);
+  logAnswer(log, await answerRequest(fakeModule, v2('joe', 'example.org'), { lookupSecret: 'secret' }));
+  logAnswer(log, await answerRequest(fakeModule, v2('joe', 'example.org'), { lookupSecret: '' }), false);
+  logAnswer(log, await answerRequest(fakeModule, hex('0200 0103 6a'), { lookupSecret: 'secret' }));
+  const throwing: CvmModule = {
+    lookup: () => {
+      throw new Error('bug');
+    },
+  };
+  logAnswer(log, await answerRequest(throwing, v2('x'), { lookupSecret: '' }));
+  t.equal(
+    out.text(),
+    `m[1]: Warning: answered 7 for joe@example.org: ${NO_SECRET_SENT}\n` +
+      'm[1]: ? joe@example.org\n' +
+      'm[1]: Warning: module failed: bug\n' +
+      'm[1]: ? x\n',
+  );
+});
+
