@@ -49,6 +49,11 @@ t.test('the example MX', async (t) => {
       /^Return-Path: <sender@elsewhere\.example>\nX-Envelope-To: <joe@example\.org>\nX-Envelope-To: <sales@example\.net>\nReceived: from client\.example \(\[127\.0\.0\.1\]\)\n  by mx\.example\.org \(\[127\.0\.0\.1\]\)\n  with ESMTP via TCP; .*\nSubject: e2e\n\nhello\n$/,
       'envelope and message, the refused recipient not among them',
     );
+    t.match(
+      await mx.logged(/summary .*status=queued/),
+      /mailfront-smtpd\[\d+\]: summary client=127\.0\.0\.1 helo=client\.example from=<sender@elsewhere\.example> nrcpt=2 refused=1 size=\d+ status=queued\n/,
+      'one summary line for the transaction',
+    );
   });
 
   await t.test('an unknown recipient is refused during RCPT, and nothing is queued', async (t) => {
@@ -78,6 +83,11 @@ t.test('the example MX', async (t) => {
     await say(c, 'QUIT');
     c.close();
     t.equal(queued(mx).length, 1, 'nothing queued');
+    const log = await mx.logged(/summary .*status=554/);
+    t.match(log, /summary client=127\.0\.0\.1 helo=client\.example from=<bulk@spammer\.example> nrcpt=0 size=0 status=553\n/);
+    t.match(log, /summary client=127\.0\.0\.1 helo=client\.example from=<sender@elsewhere\.example> nrcpt=1 size=\d+ status=554\n/);
+    t.equal(log.split('\n').filter((l) => l.includes(': 554 5.7.1 We do not accept')).length, 1, 'the refusal is logged once');
+    t.notMatch(log, /qmail-queue: /, 'the withdrawn message leaves qmail-queue silent');
   });
 
   await t.test('a denied address is turned away by the IP rules', async (t) => {

@@ -2,7 +2,10 @@
  * Runs one scripted session through the C original and through ours, with
  * the same clean environment (`env -i` style) and the same input, and
  * normalises what legitimately differs between two runs: PIDs, qmail-queue
- * pids, Received dates, the program name in log lines.
+ * pids, Received dates, the program name in log lines, and our transaction
+ * summary lines (`summary client=… status=…`), which the C mailfront does not
+ * write: every other log line must agree. `summaries` returns them, for the
+ * tests that check them.
  */
 import { run, type RunResult } from '@mailfront/testkit';
 import { bundle } from './paths.js';
@@ -20,7 +23,13 @@ export function cleanEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
   return { ...BASE_ENV, ...vars };
 }
 
+const SUMMARY = /^PROG\[PID\]: summary .*\n/gm;
+
 export function normalize(text: string): string {
+  return withSummaries(text).replace(SUMMARY, '');
+}
+
+function withSummaries(text: string): string {
   return text
     .replace(/^(mailfront|mailfront-smtpd|mailfront-qmtpd|mailfront-qmqpd)\[\d+\]: /gm, 'PROG[PID]: ')
     .replace(/qp \d+/g, 'qp NNNN')
@@ -60,4 +69,9 @@ export async function ours(binary: string, args: string[], vars: Record<string, 
 /** The reply lines of a session (what a client sees), split at CR LF. */
 export function replies(s: Session): string[] {
   return s.stdout.split('\r\n').filter((l) => l !== '');
+}
+
+/** Our summary lines in a raw log, without the `program[pid]: summary ` prefix. */
+export function summaries(log: string): string[] {
+  return [...withSummaries(log).matchAll(SUMMARY)].map((m) => m[0].slice('PROG[PID]: summary '.length, -1));
 }

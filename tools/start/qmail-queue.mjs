@@ -25,9 +25,11 @@ const ENVELOPE_MAX = 16 * 1024 * 1024;
 const CHUNK = 64 * 1024;
 
 class QueueError extends Error {
-  constructor(status, message) {
+  /** `quiet`: the sender's own way of cancelling a message, nothing to log. */
+  constructor(status, message, { quiet = false } = {}) {
     super(message);
     this.status = status;
+    this.quiet = quiet;
   }
 }
 
@@ -52,8 +54,10 @@ function parseEnvelope(bytes) {
   let start = 0;
   for (;;) {
     const nul = bytes.indexOf(0, start);
-    // No NUL after the last field: the client went away, queue nothing.
-    if (nul === -1) throw new QueueError(READ_ERROR, 'the envelope ends before its final NUL');
+    // No NUL after the last field: the message was refused or the client
+    // went away, and mailfront-smtpd cancels it this way (it logged the
+    // reason already). Queue nothing and say nothing, as qmail-queue does.
+    if (nul === -1) throw new QueueError(READ_ERROR, 'the envelope ends before its final NUL', { quiet: true });
     const field = bytes.subarray(start, nul).toString('latin1');
     start = nul + 1;
     if (field === '') break;
@@ -125,7 +129,7 @@ function deliver() {
     }
     return 0;
   } catch (e) {
-    process.stderr.write(`qmail-queue: ${e.message}\n`);
+    if (!e.quiet) process.stderr.write(`qmail-queue: ${e.message}\n`);
     return e instanceof QueueError ? e.status : WRITE_ERROR;
   } finally {
     for (const remove of cleanup) {

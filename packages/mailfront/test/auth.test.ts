@@ -59,6 +59,10 @@ t.test('AUTH PLAIN with require-auth and relayclient (P13)', async (t) => {
     '221 2.0.0 Good bye.',
   ]);
   t.ok(r.log.includes('SASL AUTH PLAIN username=testuser'));
+  t.same(r.summaries, [
+    'client=198.51.100.7 helo=c from=<a@example.com> nrcpt=0 size=0 status=530',
+    'client=198.51.100.7 helo=c auth=testuser from=<a@example.com> nrcpt=1 size=0 status=abandoned',
+  ], 'the summary names the user who was authenticated at MAIL, and keeps the HELO name AUTH forgets');
   t.notMatch(r.stderr, /testpass|dGVzdHBhc3M/, 'no password in the log');
 });
 

@@ -14,6 +14,7 @@ import { MessageFlow } from './message-flow.js';
 import type { AddressArg, BackendModule, Hooks, PluginCommand, PluginModule } from './plugin.js';
 import { isErrorResponse, NO_RECIPIENT, NO_SENDER, type HookResult, type Response } from './response.js';
 import type { Session } from './session.js';
+import { TransactionSummary } from './transaction-summary.js';
 
 export interface EngineOptions {
   session: Session;
@@ -37,11 +38,13 @@ export class Engine {
   readonly session: Session;
   readonly #backend: Loaded;
   readonly #plugins: Loaded[];
+  readonly #summary: TransactionSummary;
   readonly data: MessageFlow;
 
   constructor(options: EngineOptions) {
     const { session } = options;
     this.session = session;
+    this.#summary = new TransactionSummary(session);
     // The backend's injection target is set below, once the flow exists.
     const inject = (bytes: Buffer) => this.data.inject(bytes);
     const newMessageFile = () => MessageFile.create(options.tmpdir);
@@ -59,7 +62,9 @@ export class Engine {
       plugins: this.#plugins.map((p) => p.hooks),
       needFile,
       tmpdir: options.tmpdir,
-      reset: () => this.reset(),
+      // A failed message resets the modules; the transaction goes on to its answer.
+      reset: () => this.#resetModules(),
+      summary: this.#summary,
     });
   }
 
@@ -84,14 +89,21 @@ export class Engine {
       if (isErrorResponse(r)) return r;
     }
     this.session.heloDomain = hostname;
+    this.#summary.helo(hostname);
     return this.#backend.hooks.helo?.(hostname, capabilities);
   }
 
   /**
-   * Ends any message in progress; the backend resets first, then the
-   * plugins. Result: the first plugin error, else the first plugin answer.
+   * Ends the transaction (its summary line, if it had one) and any message
+   * in progress; the backend resets first, then the plugins. Result: the
+   * first plugin error, else the first plugin answer.
    */
-  async reset(): Promise<HookResult> {
+  reset(): Promise<HookResult> {
+    this.#summary.end();
+    return this.#resetModules();
+  }
+
+  async #resetModules(): Promise<HookResult> {
     this.data.closeFile();
     await this.#backend.hooks.reset?.();
     let first: Response | undefined;
@@ -105,9 +117,10 @@ export class Engine {
 
   /** MAIL: the listener's message rate limit first (listen mode), then the chain. */
   async sender(arg: AddressArg): Promise<HookResult> {
-    const limited = await this.session.limit('message');
-    if (limited) return limited;
-    return (await this.#envelope(arg, 'sender', NO_SENDER)).response;
+    const given = arg.address; // plugins may rewrite it; the summary shows the client's
+    const result = (await this.session.limit('message')) ?? (await this.#envelope(arg, 'sender', NO_SENDER)).response;
+    this.#summary.sender(given, result);
+    return result;
   }
 
   /** RCPT: the recipient rate limit, then the chain; a refusal is counted under the module that made it. */
@@ -117,6 +130,7 @@ export class Engine {
     const refused = isErrorResponse(response);
     this.session.count(refused ? 'recipients_refused' : 'recipients_accepted');
     if (refused) this.session.count(`recipients_rejected:${by ?? NOBODY_ACCEPTED}`);
+    this.#summary.recipient(response);
     return response;
   }
 

@@ -11,6 +11,7 @@ import { MessageFile } from './message-file.js';
 import type { Hooks } from './plugin.js';
 import { INTERNAL_ERROR, isErrorResponse, type HookResult, type Response } from './response.js';
 import type { Session } from './session.js';
+import type { TransactionSummary } from './transaction-summary.js';
 
 export interface MessageFlowOptions {
   session: Session;
@@ -18,7 +19,10 @@ export interface MessageFlowOptions {
   plugins: Hooks[];
   needFile: boolean;
   tmpdir: string;
+  /** Resets the modules after a failure (not the transaction: its answer is still to come). */
   reset: () => Promise<HookResult>;
+  /** Told the start, the size and the answer of each message. */
+  summary: TransactionSummary;
 }
 
 export class MessageFlow {
@@ -51,6 +55,12 @@ export class MessageFlow {
   }
 
   async start(): Promise<HookResult> {
+    const result = await this.#start();
+    this.#o.summary.dataStart(result);
+    return result;
+  }
+
+  async #start(): Promise<HookResult> {
     this.closeFile();
     this.#failure = undefined;
     this.#received = 0;
@@ -74,6 +84,7 @@ export class MessageFlow {
   /** One block of the message, as the client sent it (decoded). */
   async block(bytes: Buffer): Promise<void> {
     this.#received += bytes.length;
+    this.#o.summary.bytes(bytes.length);
     if (this.#failure) return;
     for (const p of this.#o.plugins) {
       const r = await p.dataBlock?.(bytes);
@@ -104,12 +115,14 @@ export class MessageFlow {
     if (!this.#failure) await this.#failAndReset(response);
   }
 
+  /** The message's answer (the backend's, or the error that stopped it), once the client has sent it all. */
   async end(): Promise<HookResult> {
     const result = await this.#end();
     const { session } = this.#o;
     session.count(isErrorResponse(result) ? 'messages_refused' : 'messages_accepted');
     if (isErrorResponse(result) && result.code < 500) session.count('messages_tempfail');
     session.count('message_bytes', this.#received);
+    this.#o.summary.messageEnd(result);
     return result;
   }
 

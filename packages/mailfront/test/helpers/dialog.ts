@@ -15,10 +15,12 @@ export interface DialogResult {
   replies: string[];
   stdout: string;
   stderr: string;
-  /** Log lines without the `program[pid]: ` prefix. */
+  /** Log lines without the `program[pid]: ` prefix, the transaction summaries left out. */
   log: string[];
   /** Log lines as written. */
   rawLog: string[];
+  /** The transaction summary lines, without `program[pid]: summary `. */
+  summaries: string[];
   status: number;
 }
 
@@ -44,14 +46,16 @@ export async function dialog(
   const status = await runReceiver(protocol, { program: 'test', version: '0', description: 'test' }, args, env, io);
   const stdout = out.latin1();
   const stderr = err.latin1();
+  const lines = stderr
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.replace(/^test\[\d+\]: /, ''));
   return {
     replies: stdout.split('\r\n').filter((l) => l !== ''),
     stdout,
     stderr,
-    log: stderr
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => l.replace(/^test\[\d+\]: /, '')),
+    log: lines.filter((l) => !l.startsWith('summary ')),
+    summaries: lines.filter((l) => l.startsWith('summary ')).map((l) => l.slice('summary '.length)),
     rawLog: stderr.split('\n').filter((l) => l !== ''),
     status,
   };
