@@ -1,14 +1,14 @@
-// Every binary package as npm would publish it: `npm pack` gives a tarball of
-// the bundle, README and LICENSE with no dependencies, which installs into an
-// empty prefix without the network and without any other package, and whose
-// binaries answer --help and --version there, on every supported Node line
-// the machine has (the pinned one and those of tools/runtimes/), and refuse
-// a Node below the floor (Debian's /usr/bin/node 20) with a clear message
-// and exit 111. All packages are packed in one npm run and installed in
-// another.
+// Every binary package as npm would publish it: `npm run pack`'s tool gives
+// one tarball per binary, of the bundle, README and LICENSE with no
+// dependencies, which installs into an empty prefix without the network and
+// without any other package, and whose binaries answer --help and --version
+// there, on every supported Node line the machine has (the pinned one and
+// those of tools/runtimes/), and refuse a Node below the floor (Debian's
+// /usr/bin/node 20) with a clear message and exit 111. All packages are
+// packed in one run and installed in another.
 import t from 'tap';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { run, runtimeFloor, scratchDir, supportedRuntimes, tooOldRuntime } from '@mailfront/testkit';
 import { ROOT } from '../helpers/paths.js';
 
@@ -44,6 +44,7 @@ interface Manifest {
 }
 
 const manifest = (dir: string): Manifest => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+const root = manifest(ROOT);
 const packageDirs = readdirSync(join(ROOT, 'packages'))
   .map((name) => join(ROOT, 'packages', name))
   .filter((dir) => manifest(dir).bin);
@@ -74,16 +75,20 @@ t.test('the binary packages', async (t) => {
     t.same(m.bin, { [bin]: `dist/${bin}.js` }, `${bin}: bin`);
     t.same(m.files, ['dist', 'README.md', 'LICENSE'], `${bin}: files`);
     t.same(m.engines, { node: `>=${runtimeFloor().join('.')}` }, `${bin}: engines`);
+    t.same(m.engines, root.engines, `${bin}: engines, the project's Node floor`);
     t.equal(m.license, 'MIT', `${bin}: license`);
+    t.same(m.repository, { ...(root.repository as object), directory: `packages/${basename(dir)}` }, `${bin}: repository`);
+    t.equal((m.scripts as Record<string, string>).prepack, 'npm run build', `${bin}: npm pack builds the bundle first`);
     t.ok(m.description, `${bin}: description`);
     t.notOk(m.private, `${bin}: publishable`);
   }
 });
 
-t.test('npm pack, install into an empty prefix, run', async (t) => {
+t.test('npm run pack, install into an empty prefix, run', async (t) => {
   const work = scratchDir(t, 'mailfront-pack-');
-  const packed = await runNpm(['pack', '--json', '--pack-destination', work, ...packageDirs], work);
-  t.equal(packed.status, 0, 'npm pack');
+  // What `npm run pack` runs after the build, into a scratch directory.
+  const packed = await run(process.execPath, [join(ROOT, 'tools/pack.mjs'), '--json', '--destination', work], { cwd: ROOT, timeoutMs: 300_000 });
+  t.equal(packed.status, 0, 'the pack tool');
   if (packed.status !== 0) return t.comment(packed.stderr.toString());
   const tarballs: Packed[] = JSON.parse(packed.stdout.toString());
   t.equal(tarballs.length, EXPECTED.length, 'one tarball per package');
