@@ -56,12 +56,29 @@ process.on('exit', () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
+/**
+ * How long a service may take to stop after SIGTERM before it is killed:
+ * tcpsvd and cvm-qmail stop at once; this only bounds a stuck session.
+ */
+const STOP_LIMIT_MS = 10_000;
+
+async function stopService(service) {
+  let timer;
+  const late = new Promise((resolve) => (timer = setTimeout(resolve, STOP_LIMIT_MS, 'late')));
+  const outcome = await Promise.race([service.stop(), late]);
+  clearTimeout(timer);
+  if (outcome !== 'late') return;
+  say(`${service.name} did not stop within ${STOP_LIMIT_MS / 1000} s after SIGTERM: killed.`);
+  service.kill();
+  await service.exited();
+}
+
 async function shutdown(status, why) {
   if (stopping) return;
   stopping = true;
   if (why) say(why);
   // The SMTP service first: no new sessions while the validator goes.
-  for (const service of [...services].reverse()) await service.stop();
+  for (const service of [...services].reverse()) await stopService(service);
   rmSync(workDir, { recursive: true, force: true });
   let queued = '';
   try {
@@ -73,11 +90,14 @@ async function shutdown(status, why) {
   process.exit(status);
 }
 
+// `npm start` execs this script (package.json), so a signal sent to npm's
+// pid reaches us through npm, which passes SIGINT and SIGTERM on to its
+// child. A Ctrl-C in the terminal therefore arrives twice (from the
+// terminal, and again from npm): signals after the first are ignored, and
+// the shutdown is bounded instead (STOP_LIMIT_MS).
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
-    // A second Ctrl-C while stopping: stop waiting.
-    if (stopping) process.exit(1);
-    void shutdown(0, `\n${signal}: stopping the example MX.`);
+    if (!stopping) void shutdown(0, `\n${signal}: stopping the example MX.`);
   });
 }
 
