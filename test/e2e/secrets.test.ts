@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, scratchDir, untrackedEnv } from '@mailfront/testkit';
+import { run, scratchDir, untrackedEnv, waitFor } from '@mailfront/testkit';
 import { bundle } from '../helpers/paths.js';
 
 const USER = 'joe';
@@ -97,7 +97,7 @@ async function pwfileServer(t: Test, dir: string): Promise<string> {
   t.teardown(() => {
     child.kill('SIGTERM');
   });
-  for (let i = 0; i < 500 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(`${socket}`, () => existsSync(socket));
   return `cvm-local:${socket}`;
 }
 

@@ -6,7 +6,7 @@ import t from 'tap';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { collector } from '@mailfront/testkit';
+import { collector, waitFor } from '@mailfront/testkit';
 import { runPop3d } from '../src/main.js';
 import { fakeActions, lines, maildir, session } from './helpers.js';
 
@@ -30,7 +30,7 @@ t.test('a message that became a directory after the scan answers -ERR; the sessi
   const err = collector();
   const { actions } = fakeActions();
   const done = runPop3d(['maildir', dir], {}, { stdin, stdout: out.stream, stderr: err.stream }, actions);
-  for (let i = 0; i < 200 && out.latin1() === ''; i++) await new Promise((r) => setTimeout(r, 5));
+  await waitFor('the greeting', () => out.latin1() !== '');
   rmSync(join(dir, 'new/1000000001.111.host'));
   mkdirSync(join(dir, 'new/1000000001.111.host'));
   stdin.end('RETR 1\r\nTOP 1 0\r\nRETR 2\r\nDELE 3\r\nQUIT\r\n');
