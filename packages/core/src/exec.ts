@@ -12,18 +12,18 @@
  *   a missing program still gets its clear error and exit 111;
  * - it is experimental and says so with an ExperimentalWarning on stderr,
  *   which is our log: that one warning is kept out;
- * - Node makes fds 0-2 non-blocking once process.stdin/stdout/stderr are
+ * - Node makes fds 0 and 1 non-blocking once process.stdin/stdout are
  *   used, and that flag lives in the file description the exec'd program
  *   inherits: a C program reading a non-blocking stdin fails with EAGAIN.
- *   execve does not undo it, so before exec we start one trivial child with
- *   inherited stdio, which libuv sets back to blocking (the description is
- *   shared).
+ *   execve does not undo it, so before exec the ones used are put back to
+ *   blocking (stdio.ts).
  */
-import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Env } from './env.js';
 import { execProblem } from './exec-check.js';
+import { processLog } from './log-stream.js';
+import { restoreBlockingStdio } from './stdio.js';
 
 /** The program could not be started at all (djb tools exit 111 then). */
 export class ExecError extends Error {
@@ -93,6 +93,8 @@ export async function execProgram(argv: readonly string[], env: Env, options: Ex
   if (problem !== undefined) throw new ExecError(program, problem);
   const execve = options.execve ?? runtimeExecve(program);
   await options.beforeExec?.();
+  // execve discards whatever the process still has queued.
+  await processLog().flush();
   if (options.execve === undefined) restoreBlockingStdio();
   try {
     return execve(file, [program, ...args], cleanEnv(env));
@@ -101,10 +103,6 @@ export async function execProgram(argv: readonly string[], env: Env, options: Ex
     const code = (e as NodeJS.ErrnoException).code;
     throw new ExecError(program, code === 'EACCES' ? 'access denied' : (e as Error).message);
   }
-}
-
-function restoreBlockingStdio(): void {
-  spawnSync('/bin/sh', ['-c', ':'], { stdio: 'inherit' });
 }
 
 /**

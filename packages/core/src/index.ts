@@ -23,10 +23,11 @@ export { ByteInput, EofError, LimitedSource, TimeoutError } from './input.js';
 export type { ByteSource } from './input.js';
 export { readLine } from './line-reader.js';
 export type { Line, LineEnding } from './line-reader.js';
-export { createLogger, escapeLogText } from './log.js';
+export { createLogger, escapeLogText, fitLogLine } from './log.js';
+export { LogStream, PIPE_BUF, processLog } from './log-stream.js';
 export type { Logger } from './log.js';
 export { drained, processIo, runMain, EXIT_TEMPORARY } from './main.js';
-export type { Io, ListenSession, Main, RateEvent } from './main.js';
+export type { Io, ListenSession, Main, RateEvent, RunMainOptions } from './main.js';
 export {
   encodeNetstring,
   NetstringError,

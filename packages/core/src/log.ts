@@ -7,6 +7,7 @@
  * forged log line.
  */
 import type { Writable } from 'node:stream';
+import { PIPE_BUF } from './log-stream.js';
 
 export interface Logger {
   info(text: string): void;
@@ -23,10 +24,27 @@ export function escapeLogText(text: string): string {
   });
 }
 
+/**
+ * A line longer than PIPE_BUF bytes is cut to fit, with a note of how much
+ * was left out: only a write of at most PIPE_BUF bytes to a pipe is atomic,
+ * so only such a line can never be interleaved with another process's.
+ */
+export function fitLogLine(line: string): string {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most lines need no count.
+  if (line.length * 3 <= PIPE_BUF) return line;
+  const bytes = Buffer.from(line);
+  if (bytes.length <= PIPE_BUF) return line;
+  const note = (left: number) => ` [${left} more bytes]\n`;
+  let cut = PIPE_BUF - note(bytes.length).length;
+  // Never cut inside a UTF-8 sequence.
+  while (cut > 0 && (bytes[cut]! & 0xc0) === 0x80) cut--;
+  return bytes.subarray(0, cut).toString() + note(bytes.length - 1 - cut);
+}
+
 export function createLogger(program: string, stream: Writable, pid: number = process.pid): Logger {
   const prefix = `${program}[${pid}]: `;
   const line = (text: string) => {
-    if (!stream.destroyed) stream.write(prefix + escapeLogText(text) + '\n');
+    if (!stream.destroyed) stream.write(fitLogLine(prefix + escapeLogText(text) + '\n'));
   };
   return {
     info: (text) => line(text),

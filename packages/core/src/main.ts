@@ -6,12 +6,15 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Env } from './env.js';
+import { LogStream, processLog } from './log-stream.js';
 import type { Reply } from './reply.js';
+import { processStdin, processStdout, stdoutWasUsed } from './stdio.js';
 
 export interface Io {
-  /** Read lazily: touching process.stdin makes fd 0 non-blocking, which a program we exec into must not inherit. */
+  /** Used lazily: touching process.stdin makes fd 0 non-blocking, which a program we exec into must not inherit. */
   readonly stdin: Readable;
   readonly stdout: Writable;
+  /** The log: in a real process the LogStream on fd 2 (buffered, asynchronous, whole lines). */
   readonly stderr: Writable;
   /**
    * Set only in listen mode, by mailfront-tcpsvd: the session this io
@@ -66,41 +69,81 @@ export const FINAL_FLUSH_LIMIT_MS = 1_000;
 /** The log (stderr) is local and trusted: its last lines are worth a longer wait. */
 export const LOG_FLUSH_LIMIT_MS = 60_000;
 
-/** Resolves once everything written to the stream so far has been handed to the kernel. */
+/** Resolves once everything written to the stream so far has been handed to the kernel; lifts any cork. */
 export function drained(stream: Writable): Promise<void> {
+  if (stream instanceof LogStream) return stream.flush();
   if (stream.destroyed || stream.writableEnded) return Promise.resolve();
+  while (stream.writableCorked > 0) stream.uncork();
   return new Promise((resolve) => stream.write('', () => resolve()));
 }
 
 export function processIo(): Io {
   return {
     get stdin() {
-      return process.stdin;
+      return processStdin();
     },
-    stdout: process.stdout,
-    stderr: process.stderr,
+    get stdout() {
+      return processStdout();
+    },
+    stderr: processLog(),
   };
+}
+
+/** Signals on which a program that does not handle them itself still flushes its log before it dies of them. */
+const FLUSHED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+/** How long a dying process waits for its log to leave. */
+export const SIGNAL_FLUSH_LIMIT_MS = 5_000;
+
+function within(ms: number, work: Promise<unknown>): Promise<unknown> {
+  return Promise.race([work, new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
+}
+
+/**
+ * SIGTERM, SIGINT, SIGHUP: the log is flushed, then the signal is raised
+ * again with its default action, so the process still dies of it (status
+ * 128+n for the parent) and no line is lost.
+ */
+function flushLogOnSignals(stream: LogStream): void {
+  for (const signal of FLUSHED_SIGNALS) {
+    const onSignal = () => {
+      void within(SIGNAL_FLUSH_LIMIT_MS, stream.flush()).then(() => {
+        process.off(signal, onSignal);
+        process.kill(process.pid, signal);
+      });
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+export interface RunMainOptions {
+  /**
+   * The program handles SIGTERM, SIGINT and SIGHUP itself (mailfront-tcpsvd
+   * winds down on SIGTERM) and flushes its log before it exits; runMain
+   * then installs no handler of its own for them.
+   */
+  ownSignals?: boolean;
 }
 
 /**
  * Runs a main with the real process and exits with its status, after the
- * last bytes of stdout and stderr have left. A bug that escapes main is
+ * last bytes of stdout and the log have left. A bug that escapes main is
  * logged and exits 111, the djb "temporary failure", so a supervisor or a
  * sending MTA retries rather than loses mail.
  */
-export function runMain(program: string, main: Main): void {
-  // A peer or logger that went away must not crash us with EPIPE.
-  process.stdout.on('error', () => {});
-  process.stderr.on('error', () => {});
-  const within = (stream: NodeJS.WriteStream, ms: number) =>
-    Promise.race([drained(stream), new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
+export function runMain(program: string, main: Main, options: RunMainOptions = {}): void {
+  const stream = processLog();
+  // The last resort (an exception outside main): what is still queued.
+  process.on('exit', () => stream.flushSync());
+  if (!options.ownSignals) flushLogOnSignals(stream);
   const finish = async (code: number) => {
-    await Promise.all([within(process.stdout, FINAL_FLUSH_LIMIT_MS), within(process.stderr, LOG_FLUSH_LIMIT_MS)]);
+    const stdout = stdoutWasUsed() ? drained(process.stdout) : Promise.resolve();
+    await Promise.all([within(FINAL_FLUSH_LIMIT_MS, stdout), within(LOG_FLUSH_LIMIT_MS, stream.flush())]);
     process.exit(code);
   };
   main(process.argv.slice(2), process.env, processIo()).then(finish, (e: unknown) => {
     const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    process.stderr.write(`${program}[${process.pid}]: Fatal: internal error: ${detail.replace(/\n/g, ' | ')}\n`);
+    stream.write(`${program}[${process.pid}]: Fatal: internal error: ${detail.replace(/\n/g, ' | ')}\n`);
     return finish(EXIT_TEMPORARY);
   });
 }

@@ -82,7 +82,7 @@ for (const node of runtimes) {
     t.equal(r.status, 5);
     const [nodePid, shPid] = pids(r.stdout);
     t.equal(shPid, nodePid, 'same pid: exec, not spawn');
-    t.equal(r.stderr.toString(), '', 'no ExperimentalWarning');
+    t.equal(r.stderr.toString(), 'exec-demo: handing over\n', 'the queued log line, and no ExperimentalWarning');
   });
 
   t.test(`Node ${node.version}: a program that cannot run gets its message and 111, not an abort`, async (t) => {
@@ -96,6 +96,7 @@ for (const node of runtimes) {
       const r = await run(node.path, [demo, 'leave', program]);
       t.equal(r.status, 111, program);
       t.match(r.stderr.toString(), message);
+      t.match(r.stderr.toString(), /^exec-demo: handing over\n/);
       t.notMatch(r.stderr.toString(), /Warning/);
     }
   });
@@ -127,7 +128,7 @@ t.test('a real execve that fails after the checks throws an ExecError, without a
   const elf = script('bad-elf', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.alloc(60)]).toString('latin1'));
   const r = await run(process.execPath, [demo, 'leave', elf]);
   t.equal(r.status, 111);
-  t.match(r.stderr.toString(), /^exec-demo: fatal: unable to run .*bad-elf: /);
+  t.match(r.stderr.toString(), /^exec-demo: handing over\nexec-demo: fatal: unable to run .*bad-elf: /);
   t.notMatch(r.stderr.toString(), /ExperimentalWarning/);
 });
 

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { PassThrough } from 'node:stream';
 import { collector } from '@mailfront/testkit';
-import { createLogger, escapeLogText } from '../src/log.js';
+import { createLogger, escapeLogText, fitLogLine } from '../src/log.js';
+import { PIPE_BUF } from '../src/log-stream.js';
 
 t.test('one line per event, program[pid]: text', async (t) => {
   const { stream, text } = collector();
@@ -29,4 +30,19 @@ t.test('a destroyed stream is not written', async (t) => {
   stream.destroy();
   createLogger('p', stream, 1).info('x');
   t.pass('no throw');
+});
+
+t.test('a line longer than PIPE_BUF is cut to fit, on a character boundary, saying how much is left out', async (t) => {
+  t.equal(fitLogLine('short\n'), 'short\n');
+  const exact = 'x'.repeat(PIPE_BUF - 1) + '\n';
+  t.equal(fitLogLine(exact), exact, 'exactly PIPE_BUF bytes stays');
+  const long = 'p[1]: ' + 'é'.repeat(5000) + '\n';
+  const cut = fitLogLine(long);
+  t.ok(Buffer.byteLength(cut) <= PIPE_BUF, `${Buffer.byteLength(cut)} bytes`);
+  t.match(cut, /^p\[1\]: é+ \[\d+ more bytes\]\n$/);
+  const kept = Buffer.byteLength(cut.slice(0, cut.indexOf(' [')));
+  t.equal(Number(/\[(\d+) more/.exec(cut)![1]), Buffer.byteLength(long) - 1 - kept, 'the count is exact');
+  const { stream, text } = collector();
+  createLogger('p', stream, 1).info('y'.repeat(10_000));
+  t.ok(Buffer.byteLength(text()) <= PIPE_BUF, 'createLogger writes fitted lines');
 });

@@ -4,4 +4,6 @@ import { main } from './main.js';
 import { processPort } from './process-port.js';
 
 const port = processPort();
-runMain(PROGRAM, (argv, env, io) => main(argv, env, io, port));
+// The listener handles SIGTERM, SIGINT and SIGHUP itself (drain, reload) and
+// returns from main when it has stopped; runMain then flushes the log.
+runMain(PROGRAM, (argv, env, io) => main(argv, env, io, port), { ownSignals: true });
