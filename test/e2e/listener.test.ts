@@ -152,3 +152,24 @@ t.test('SIGHUP changes nothing for running sessions; SIGTERM lets a message in D
   t.same(queued(l), ['a@example.com\0joe@example.org\0\0Subject: sent during the stop\n\nbefore\nafter\n']);
   t.same(readdirSync(join(l.queue, 'tmp')), [], 'nothing half-queued');
 });
+
+t.test('-u: bound as root, every process of the listener runs as the user, with exactly its group', { skip: process.getuid?.() !== 0 && 'needs root' }, async (t) => {
+  const port = await freePort();
+  const child = spawn(process.execPath, [bundle('mailfront-tcpsvd'), '-v', '-w', '2', '-u', ':65534:65534', '-l', 'mx.test', '127.0.0.1', String(port), '/bin/sh', '-c', 'id -u; id -G'], {
+    env: untrackedEnv({ PATH: `${BIN}:/usr/bin:/bin` }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout!.on('data', (b: Buffer) => (log += b));
+  t.teardown(() => void child.kill('SIGKILL'));
+  for (let i = 0; !/listening on/.test(log); i++) {
+    if (i > 400) throw new Error(log);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  t.match(log, /listening on 127\.0\.0\.1:\d+, uid 65534, gid 65534, starting\./);
+  const c = await LineClient.connect(port);
+  t.equal(await c.readAll(20_000), '65534\n65534\n', 'a session runs as the user, with only the listed group');
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  t.match(status, /^Uid:\s+65534\s+65534\s+65534\s+65534$/m, 'the primary dropped its ids too');
+  child.kill('SIGTERM');
+});
