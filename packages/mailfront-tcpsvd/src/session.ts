@@ -40,8 +40,11 @@ export const RATE_LIMITED = 'listener_rate_limited';
 export const EXIT_DROP = 111;
 /** --proxy-from: time for the whole PROXY header (the specification asks for at least 3 s; Postfix waits 5). */
 export const PROXY_TIMEOUT_MS = 5000;
-/** How long the last replies may take to leave once the chain is done (runMain's limit). */
-export const FINAL_FLUSH_MS = 60_000;
+/**
+ * How long the last replies may take to leave once the chain is done: as
+ * long as runMain gives them in exec mode, where the process then exits.
+ */
+export const FINAL_FLUSH_MS = 1_000;
 
 /** What every session of a worker shares (read-only). */
 export interface Listener {
@@ -129,20 +132,25 @@ export class Session {
     this.#settle(status);
   }
 
-  /** The chain is done: let the last bytes leave (at most FINAL_FLUSH_MS), then close. */
+  /**
+   * The chain is done: once the last bytes are with the kernel (at most
+   * FINAL_FLUSH_MS), the connection is closed, as an exiting process closes
+   * it in exec mode; a client that does not close its side must not hold
+   * the session (and its -c slot) open.
+   */
   #end(status: number): void {
     if (this.#ended) return;
     const socket = this.socket;
     if (socket.destroyed) return this.#settled(status);
-    const timer = setTimeout(() => socket.destroy(), FINAL_FLUSH_MS);
+    const close = () => socket.destroy();
+    const timer = setTimeout(close, FINAL_FLUSH_MS);
     timer.unref();
     socket.once('close', () => {
       clearTimeout(timer);
       this.#settled(status);
     });
+    socket.once('finish', close);
     socket.end();
-    // Nothing more is read: a client that keeps sending must not hold the socket open.
-    socket.resume();
   }
 
   async #start(): Promise<number> {
