@@ -1,6 +1,5 @@
 /**
- * The SMTP DATA body: dot-unstuffing and the end-of-data mark, as a byte
- * state machine in the manner of qmail-smtpd's blast().
+ * The SMTP DATA body: dot-unstuffing and the end-of-data mark.
  *
  * Only the exact five bytes CR LF . CR LF end the message, the start of DATA
  * counting as "after CR LF" (so `.` CR LF right after 354 is an empty
@@ -15,6 +14,15 @@
  * the message instead when its policy says so. A leading dot is removed from
  * every line, so a lone dot line that does not end the message is stored as
  * an empty line.
+ *
+ * How: a line scanner. Every rule lives where a line ends or starts, so
+ * those bytes go through a small state machine in the manner of
+ * qmail-smtpd's blast(), one at a time; the bytes in between (all of a
+ * line but its first byte and its end) are found with Buffer.indexOf and
+ * copied as one block. The positions of the next CR and LF are kept until
+ * passed, so each chunk is searched once. Byte for byte this is the state
+ * machine it replaced (test/helpers/byte-data-decoder.ts, which the fuzz
+ * test compares it with), at a fraction of the CPU for a large message.
  *
  * Decoding is pull-based: next() reads one chunk of input and returns its
  * decoded bytes, so the consumer's pace sets the pace of the reading.
@@ -93,14 +101,42 @@ export class DataDecoder {
   }
 
   #decode(chunk: Buffer): Buffer {
+    const end = chunk.length;
     // Each input byte yields at most one output byte, plus one for a CR held
     // back from the previous chunk.
-    const out = Buffer.allocUnsafe(chunk.length + 1);
+    const out = Buffer.allocUnsafe(end + 1);
+    // The same bytes as a one-byte string, only to search: String#indexOf is
+    // a builtin the JIT calls cheaply, Buffer#indexOf a trip into C++.
+    const text = chunk.toString('latin1');
     let o = 0;
     let state = this.#state;
     let i = 0;
-    for (; i < chunk.length; i++) {
-      const b = chunk[i]!;
+    // The next CR and LF at or after i (`end` when there is none); -1 until looked for.
+    let nextCr = -1;
+    let nextLf = -1;
+    while (i < end) {
+      if (state === State.Text) {
+        // Inside a line nothing happens until the next CR or LF: copy up to it.
+        if (nextCr < i) nextCr = positionOf(text, '\r', i, end);
+        if (nextLf < i) nextLf = positionOf(text, '\n', i, end);
+        const stop = nextCr < nextLf ? nextCr : nextLf;
+        if (stop > i) {
+          o = copyInto(out, o, chunk, i, stop);
+          i = stop;
+          if (i === end) break;
+        }
+        // The usual line end, CR LF, and an ordinary first byte of the next
+        // line, without a round through the state machine.
+        if (nextCr === i && nextLf === i + 1 && nextLf < end) {
+          out[o++] = LF;
+          i += 2;
+          const first = i < end ? chunk[i]! : DOT;
+          if (first !== DOT && first !== CR && first !== LF) continue;
+          state = State.AfterCrlf;
+          continue;
+        }
+      }
+      const b = chunk[i++]!;
       switch (state) {
         case State.AfterCrlf:
         case State.AfterLf:
@@ -120,7 +156,6 @@ export class DataDecoder {
           if (b === LF) {
             if (state === State.DotCr) {
               this.#done = true;
-              i++;
               break;
             }
             out[o++] = LF;
@@ -148,8 +183,24 @@ export class DataDecoder {
       }
     }
     this.bytesIn += i;
-    if (i < chunk.length) this.#source.unread(chunk.subarray(i));
+    if (i < end) this.#source.unread(chunk.subarray(i));
     this.#state = state;
     return out.subarray(0, o);
   }
+}
+
+/** Where `char` is next, at or after `from`; `end` when nowhere. */
+function positionOf(text: string, char: string, from: number, end: number): number {
+  const at = text.indexOf(char, from);
+  return at === -1 ? end : at;
+}
+
+/** Copies chunk[from, to) to out at o; short runs byte by byte, which beats a call into C++. */
+function copyInto(out: Buffer, o: number, chunk: Buffer, from: number, to: number): number {
+  if (to - from < 32) {
+    for (let k = from; k < to; k++) out[o++] = chunk[k]!;
+    return o;
+  }
+  out.set(chunk.subarray(from, to), o);
+  return o + (to - from);
 }

@@ -21,16 +21,21 @@ export class ChunkSource implements ByteSource {
   }
 }
 
-/** Cuts a string into pieces at random places (seeded, so failures repeat). */
-export function randomChunks(text: string | Buffer, seed: number, maxPiece = 7): Buffer[] {
-  const bytes = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
+/** A seeded random number generator (xorshift32) giving [0, 1): a failure names its seed and repeats. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0 || 1;
-  const next = () => {
+  return () => {
     state ^= state << 13;
     state ^= state >>> 17;
     state ^= state << 5;
     return (state >>> 0) / 0x100000000;
   };
+}
+
+/** Cuts a string into pieces at random places (seeded, so failures repeat). */
+export function randomChunks(text: string | Buffer, seed: number, maxPiece = 7): Buffer[] {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
+  const next = seededRandom(seed);
   const pieces: Buffer[] = [];
   for (let i = 0; i < bytes.length; ) {
     const n = 1 + Math.floor(next() * maxPiece);
