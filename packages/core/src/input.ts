@@ -44,6 +44,12 @@ export class ByteInput implements ByteSource {
   #unwatch: () => void = () => {};
   /** Total bytes taken from the stream, for "bytes in:" accounting. */
   bytesIn = 0;
+  /**
+   * Called when a read has to wait for the peer (everything received is
+   * consumed): the moment to send replies held back for a batch
+   * (Output.uncork), since the peer may be waiting for them.
+   */
+  onWait: (() => void) | undefined;
 
   constructor(stream: Readable) {
     this.#stream = stream;
@@ -125,6 +131,7 @@ export class ByteInput implements ByteSource {
         return chunk;
       }
       if (this.#ended || this.#stream.readableEnded || this.#stream.destroyed) return null;
+      this.onWait?.();
       await this.#readable(timeoutMs);
     }
   }

@@ -16,6 +16,7 @@ export class Output {
   #waiters: Array<() => void> = [];
   #failed: Error | undefined;
   #abandoned = false;
+  #corked = false;
   /** Total bytes written, for "bytes out:" accounting. */
   bytesOut = 0;
 
@@ -41,6 +42,7 @@ export class Output {
 
   /** Continues on another stream, for example the TLS layer after STARTTLS. */
   replaceStream(stream: Writable): void {
+    this.uncork();
     this.#stream = stream;
     this.#watch(stream);
   }
@@ -55,6 +57,25 @@ export class Output {
       if (err) this.#failed ??= err;
       if (--this.#inFlight === 0) this.#wake();
     });
+  }
+
+  /**
+   * Holds writes back, so that the replies to a pipelined batch of commands
+   * leave in one write: until uncork(), flush(), or the input has to wait
+   * for the peer (the protocol sets ByteInput's onWait to uncork), so no
+   * reply is ever held while we wait for the client.
+   */
+  cork(): void {
+    if (this.#corked || this.#abandoned || this.#stream.destroyed) return;
+    this.#corked = true;
+    this.#stream.cork();
+  }
+
+  /** Sends what cork() held back. */
+  uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#stream.uncork();
   }
 
   /** Whether the stream wants us to wait for 'drain' before writing more. */
@@ -91,8 +112,9 @@ export class Output {
     this.#wake();
   }
 
-  /** Resolves when every write so far has completed or failed, at once once abandoned. */
+  /** Resolves when every write so far has completed or failed, at once once abandoned; lifts the cork. */
   flush(): Promise<void> {
+    this.uncork();
     if (this.#inFlight === 0 || this.#abandoned) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }

@@ -97,6 +97,8 @@ export async function runReceiver<C>(
   session.protocol = protocol.name;
   const engine = new Engine({ session, backend, plugins, tmpdir: env.TMPDIR || '/tmp' });
   const input = new ByteInput(io.stdin);
+  // Replies held back for a batch (SMTP pipelining) leave before we wait for the client.
+  input.onWait = () => output.uncork();
   let status: number;
   try {
     const config = protocol.configure(env, ucspi);
@@ -114,6 +116,7 @@ export async function runReceiver<C>(
     log.fatal(e.message);
     return failStartup(CONFIG_ERROR);
   } finally {
+    output.uncork();
     await engine.close().catch((e: Error) => log.warn(`cleaning up: ${e.message}`));
   }
   log.info(`bytes in: ${input.bytesIn} bytes out: ${output.bytesOut}`);

@@ -1,8 +1,12 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scratchDir } from '@mailfront/testkit';
+import { Writable } from 'node:stream';
+import { collector, scratchDir } from '@mailfront/testkit';
 import { CLIENT, dialog, slowClient } from './helpers/dialog.js';
+import { runReceiver } from '../src/receiver.js';
+import { smtp } from '../src/protocols/smtp/index.js';
+import type { Protocol } from '../src/protocols/protocol.js';
 
 const MESSAGE = 'MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n';
 
@@ -222,4 +226,40 @@ t.test('a client that never reads its replies is not read further, and is droppe
   t.match(log.join(''), /Timed out/);
   // 100,000 commands came in one chunk; replies stopped piling up at the high-water mark.
   t.ok(stuck.writableLength < 2048, `${stuck.writableLength} bytes of replies held`);
+});
+
+t.test('the replies to a pipelined batch leave in one write, and no reply waits for the client', async (t) => {
+  const writes: string[] = [];
+  let wrote: () => void = () => {};
+  const stdout = new Writable({
+    write(chunk, _e, cb) {
+      writes.push(String(chunk));
+      wrote();
+      cb();
+    },
+    writev(chunks, cb) {
+      writes.push(chunks.map((c) => String(c.chunk)).join(''));
+      wrote();
+      cb();
+    },
+  });
+  const nextWrite = () => new Promise<string>((resolve) => (wrote = () => resolve(writes.at(-1)!)));
+  const client = slowClient();
+  const io = { stdin: client.stream, stdout, stderr: collector().stream };
+  const greeting = nextWrite();
+  const session = runReceiver(smtp as Protocol<unknown>, { program: 'test', version: '0', description: 'test' }, ['echo', 'accept'], CLIENT, io);
+  t.match(await greeting, /^220 /);
+  let batch = nextWrite();
+  client.send('HELO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n');
+  t.same((await batch).split('\r\n').map((l) => l.slice(0, 3)), ['250', '250', '250', '354', ''], 'four replies, one write');
+  batch = nextWrite();
+  client.send('x\r\n.\r\n');
+  t.match(await batch, /^250 Received/, 'the last reply of a batch is not held while the client waits for it');
+  batch = nextWrite();
+  client.send('NOOP\r\n');
+  t.equal(await batch, '250 2.3.0 OK\r\n', 'a lone command is answered at once');
+  client.send('QUIT\r\n');
+  client.end();
+  t.equal(await session, 0);
+  t.match(writes.at(-1), /^221 /);
 });

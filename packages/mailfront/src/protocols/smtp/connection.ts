@@ -3,9 +3,11 @@
  * status (reference §2). The commands themselves live in commands.ts and
  * the message body in data.ts.
  *
- * Commands are handled strictly one after another and each reply is written
- * before the next line is read, so replies to pipelined commands come back
- * in order and nothing a client sends ahead is lost or reordered.
+ * Commands are handled strictly one after another and each reply is
+ * written before the next line is read, so replies to pipelined commands
+ * come back in order and nothing a client sends ahead is lost or reordered.
+ * The replies to one pipelined batch are corked and leave in one write, as
+ * soon as the input runs dry (never held while we wait for the client).
  */
 import type { Readable, Writable } from 'node:stream';
 import { CommandLog, formatSmtpReply, readLine, startTls, TimeoutError, untilWindDown, WOUND_DOWN, type ByteInput, type Output, type Reply } from '@mailfront/core';
@@ -121,6 +123,9 @@ export class SmtpConnection implements SmtpContext {
         return 0;
       }
       if (line === null) return 0;
+      // The replies to a pipelined batch leave in one write: held until the
+      // input runs dry (ByteInput's onWait uncorks before every wait).
+      this.output.cork();
       if (line.tooLong) {
         this.reply(LINE_TOO_LONG);
         continue;
