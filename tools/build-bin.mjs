@@ -16,7 +16,8 @@
 // usage: node tools/build-bin.mjs ENTRY.ts OUTFILE.js   (run from the package)
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { lazyBuiltins, REAL_REQUIRE } from './lazy-builtins.mjs';
 
 const [entry, outfile] = process.argv.slice(2);
 if (!entry || !outfile) {
@@ -46,8 +47,26 @@ const outdir = dirname(outfile);
 rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 
+// The file a runscript runs is a launcher: it turns on Node's compile cache
+// (core's compile-cache.ts) and then imports the program, which esbuild
+// puts in a chunk, so that the program is compiled with the cache on.
+const launcher = {
+  name: 'launcher',
+  setup(build) {
+    build.onResolve({ filter: /^launcher:/ }, (args) => ({ path: args.path, namespace: 'launcher' }));
+    build.onLoad({ filter: /.*/, namespace: 'launcher' }, () => ({
+      contents:
+        "import { startCompileCache } from '@mailfront/core/compile-cache';\n" +
+        'startCompileCache(process.env);\n' +
+        `await import(${JSON.stringify(resolve(entry))});\n`,
+      resolveDir: process.cwd(),
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
-  entryPoints: [{ in: entry, out: program }],
+  entryPoints: [{ in: `launcher:${entry}`, out: program }],
   outdir,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
@@ -61,8 +80,10 @@ await build({
   banner: {
     js:
       `#!/usr/bin/env node\n${runtimeCheck}\n` +
-      "import { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);",
+      "import { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);\n" +
+      `const ${REAL_REQUIRE} = require;`,
   },
+  plugins: [launcher, lazyBuiltins],
   legalComments: 'none',
   logLevel: 'warning',
 });

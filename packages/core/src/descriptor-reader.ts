@@ -15,6 +15,7 @@
  */
 import { Socket } from 'node:net';
 import { TimeoutError } from './input.js';
+import { usingStdioDescriptor } from './stdio.js';
 
 export class DescriptorReader {
   readonly #socket: Socket;
@@ -43,6 +44,8 @@ export class DescriptorReader {
       },
     });
     this.#socket.pause();
+    // libuv made the descriptor non-blocking: an exec must make it blocking again.
+    usingStdioDescriptor(this.#socket, fd);
     const ended = () => {
       this.#ended = true;
       this.#wake?.();

@@ -21,6 +21,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Env } from './env.js';
+import { flushCompileCache } from './compile-cache.js';
 import { execProblem } from './exec-check.js';
 import { processLog } from './log-stream.js';
 import { restoreBlockingStdio } from './stdio.js';
@@ -93,8 +94,10 @@ export async function execProgram(argv: readonly string[], env: Env, options: Ex
   if (problem !== undefined) throw new ExecError(program, problem);
   const execve = options.execve ?? runtimeExecve(program);
   await options.beforeExec?.();
-  // execve discards whatever the process still has queued.
+  // execve discards whatever the process still has queued, and Node writes
+  // its compile cache only at exit.
   await processLog().flush();
+  flushCompileCache();
   if (options.execve === undefined) restoreBlockingStdio();
   try {
     return execve(file, [program, ...args], cleanEnv(env));
