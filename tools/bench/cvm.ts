@@ -1,117 +1,231 @@
 /**
- * Benchmark: our cvm-qmail against C cvm-qmail (Debian's cvm 0.97), in the
- * same run, printed as lookups per second and the ratio ours/C (above 1 =
- * ours faster).
+ * cvm-qmail against the C cvm-qmail (Debian's cvm 0.97), in the same run,
+ * interleaved round by round, as ratios ours/C (above 1: ours faster):
  *
- *   npm run build && node tools/bench/run-ts.mjs tools/bench/cvm.ts [--count N] [--repeat N] [--starts N]
+ *   node_modules/.bin/node tools/bench/run-ts.mjs tools/bench/cvm.ts [--rounds N] [--lookups N] [--workers N,N]
  *
- * What is measured (wall clock, best of --repeat runs):
- *  1. lookups through `cvm-local:` (each a connect, request, answer, close),
- *     the way a mail front-end uses a module daemon: C `cvm-benchclient COUNT
- *     cvm-local:SOCKET ACCOUNT DOMAIN` against each server in turn, for
- *     - a users/cdb user         joe@example.org
- *     - a virtual-domain user    info@virt.test (users/cdb wildcard + .qmail-info)
- *     - a passwd user            nobody@example.org (users/cdb miss, /etc/passwd hit)
- *     Both servers run the fixture tree test/fixtures/qmail-tree.
- *     For scale, the same client against a Node server that answers every
- *     connection with a fixed reply and does nothing else: the floor of a
- *     connection-per-request protocol served by Node's net module.
- *  2. command mode, one module process per lookup (`cvm-command:`), which is
- *     a start-up measurement: NODE_EXTRA_CA_CERTS is removed from the
- *     environment of every process started here, as it costs ~40 ms per Node
- *     start. Shown for reference; use the socket mode with a Node module.
+ * - servers on `cvm-local:` UNIX sockets, both answering the fixture tree
+ *   test/fixtures/qmail-tree: the C module, and ours with each `--workers`
+ *   count (default 1 and 2: `cvm-qmail --workers N`);
+ * - load: C `cvm-benchclient` (one connection per lookup: connect, request,
+ *   answer, close), 1 and 4 at once, for a users/cdb user (joe@example.org),
+ *   a virtual-domain user (info@virt.test: users/cdb wildcard and
+ *   .qmail-info), a passwd user (nobody@example.org: users/cdb miss,
+ *   /etc/passwd hit); an unknown user (nosuch@example.org) with lib/cvmloop.c,
+ *   the same exchange, since cvm-benchclient stops at the first refusal;
+ * - per cell: lookups per second (wall clock of all clients), and the
+ *   server's CPU per lookup (its own and its workers', from /proc), the
+ *   median of the rounds; each round runs C and ours back to back,
+ *   alternating which goes first;
+ * - for scale, a Node server that answers every connection with a fixed
+ *   reply and does nothing else: the floor of any Node module server of
+ *   this protocol (`--floor` adds it);
+ * - the resident size of each server process after the runs;
+ * - command mode (`cvm-command:`, one module process per lookup) for
+ *   reference: a start-up measurement (NODE_EXTRA_CA_CERTS unset).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { copyTree } from '@mailfront/testkit';
+import { Cred, encodeRequestV2 } from '@mailfront/cvm';
 import { compileUsersAssign } from '@mailfront/qmail';
+import { copyTree } from '@mailfront/testkit';
+import { cleanEnv, fixed, loadLine, median, numberOption, repositoryRoot } from './lib/stats.js';
 
+const ROOT = repositoryRoot();
+const NODE = join(ROOT, 'node_modules/.bin/node');
 const C_MODULE = '/usr/bin/cvm-qmail';
 const BENCHCLIENT = '/usr/bin/cvm-benchclient';
-const OUR_MODULE = join(process.cwd(), 'packages/cvm-qmail/dist/cvm-qmail.js');
-const FIXTURE = join(process.cwd(), 'test/fixtures/qmail-tree');
+const OUR_MODULE = join(ROOT, 'packages/cvm-qmail/dist/cvm-qmail.js');
+const ROUNDS = numberOption('rounds', 3);
+const LOOKUPS = numberOption('lookups', 12000);
+const WARMUP = numberOption('warmup', 20000);
+const workersArg = process.argv.indexOf('--workers');
+const WORKERS = (workersArg === -1 ? '1,2' : process.argv[workersArg + 1]!).split(',').map(Number);
+const SECRET = 'secret';
+/** Answers every connection with a fixed success reply once the client half-closes: no parsing, lookup or log. */
+const FLOOR_SERVER = `
+const reply = Buffer.from('000001036a6f6502043230303203043230303205012f00', 'hex');
+const server = require('node:net').createServer({ allowHalfOpen: true }, (c) => { c.on('data', () => {}); c.on('end', () => c.end(reply)); });
+server.listen(process.argv.at(-1).slice('cvm-local:'.length));
+process.on('SIGTERM', () => { server.close(); process.exit(0); });`;
 
-const options = { count: 5000, repeat: 3, starts: 40 };
-for (let i = 2; i < process.argv.length; i += 2) {
-  const name = process.argv[i]!.replace(/^--/, '') as keyof typeof options;
-  if (!(name in options)) throw new Error(`unknown option ${process.argv[i]}`);
-  options[name] = Number(process.argv[i + 1]);
-}
-
-for (const file of [C_MODULE, BENCHCLIENT, OUR_MODULE, FIXTURE]) {
+for (const file of [C_MODULE, BENCHCLIENT, OUR_MODULE]) {
   if (!existsSync(file)) {
-    process.stderr.write(`missing ${file} (apt-get install cvm; npm run build; run from the repository root)\n`);
+    process.stderr.write(`missing ${file} (apt-get install cvm; npm run build)\n`);
     process.exit(111);
   }
 }
 
-const { NODE_EXTRA_CA_CERTS: _unset, ...cleanEnv } = process.env;
-const work = mkdtempSync(join(tmpdir(), 'cvm-bench-'));
+const work = mkdtempSync(join(tmpdir(), 'bench-cvm-'));
 const root = join(work, 'q');
-copyTree(FIXTURE, root, { '@ROOT@': root });
+copyTree(join(ROOT, 'test/fixtures/qmail-tree'), root, { '@ROOT@': root });
 compileUsersAssign(root);
-const env = { ...cleanEnv, QMAIL_ROOT: root, CVM_LOOKUP_SECRET: 'secret' };
+const env = cleanEnv({ QMAIL_ROOT: root, CVM_LOOKUP_SECRET: SECRET });
 
-async function server(program: string[], socket: string): Promise<() => void> {
-  const child = spawn(program[0]!, [...program.slice(1), `cvm-local:${socket}`], { env, stdio: 'ignore' });
+function cvmloopTool(): string {
+  const cache = join(ROOT, 'tools/bench/.cache');
+  const binary = join(cache, 'cvmloop');
+  mkdirSync(cache, { recursive: true });
+  execFileSync('cc', ['-O2', '-o', binary, join(ROOT, 'tools/bench/lib/cvmloop.c')]);
+  return binary;
+}
+const CVMLOOP = cvmloopTool();
+
+interface Server {
+  name: string;
+  socket: string;
+  child: ChildProcess;
+}
+
+async function startServer(name: string, argv: string[]): Promise<Server> {
+  const socket = join(work, `${name.replace(/\W+/g, '-')}.sock`);
+  const child = spawn(argv[0]!, [...argv.slice(1), `cvm-local:${socket}`], { env, stdio: 'ignore' });
   for (let i = 0; i < 500 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!existsSync(socket)) throw new Error(`${program.join(' ')} did not start`);
-  return () => child.kill('SIGTERM');
+  if (!existsSync(socket)) throw new Error(`${argv.join(' ')} did not start`);
+  // Workers, if any, start after the socket; give them a moment.
+  await new Promise((r) => setTimeout(r, 500));
+  return { name, socket, child };
 }
 
-/** Best wall time of `repeat` runs of cvm-benchclient, as lookups per second. */
-function lookupsPerSecond(module: string, account: string, domain: string, count: number): number {
-  let best = Infinity;
-  for (let r = 0; r < options.repeat; r++) {
-    const start = performance.now();
-    const result = spawnSync(BENCHCLIENT, [String(count), module, account, domain], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    const elapsed = performance.now() - start;
-    if (result.status !== 0) throw new Error(`cvm-benchclient ${module} ${account}@${domain}: ${result.stderr}`);
-    best = Math.min(best, elapsed);
+/** The server's processes: itself and its children (workers). */
+function processes(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // gone
   }
-  return (count * 1000) / best;
+  return [pid, ...children.flatMap(processes)];
 }
 
-/** A Node server that answers a fixed success reply: no parsing, no lookup, no log. */
-const FLOOR_SERVER = `
-const reply = Buffer.from('000001036a6f6502043230303203043230303205012f00', 'hex');
-const server = require('node:net').createServer({ allowHalfOpen: true }, (c) => { c.on('data', () => {}); c.on('end', () => c.end(reply)); });
-server.listen(process.argv[1].slice('cvm-local:'.length));
-process.on('SIGTERM', () => { server.close(); process.exit(0); });`;
+function cpuSeconds(pid: number): number {
+  return processes(pid).reduce((sum, p) => {
+    const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return sum + (Number(fields[11]) + Number(fields[12])) / 100;
+  }, 0);
+}
 
-const cSocket = join(work, 'c.sock');
-const ourSocket = join(work, 'ours.sock');
-const floorSocket = join(work, 'floor.sock');
-const stops = [
-  await server([C_MODULE], cSocket),
-  await server([process.execPath, OUR_MODULE], ourSocket),
-  await server([process.execPath, '-e', FLOOR_SERVER], floorSocket),
+function rssMb(pid: number): number[] {
+  return processes(pid).map((p) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))![1]) / 1024);
+}
+
+interface Klass {
+  label: string;
+  account: string;
+  domain: string;
+  /** cvm-benchclient cannot load refusals. */
+  refused?: boolean;
+}
+const CLASSES: Klass[] = [
+  { label: 'users/cdb user', account: 'joe', domain: 'example.org' },
+  { label: 'virtual-domain user', account: 'info', domain: 'virt.test' },
+  { label: 'passwd user', account: 'nobody', domain: 'example.org' },
+  { label: 'unknown user', account: 'nosuch', domain: 'example.org', refused: true },
 ];
+
+function requestHex(k: Klass): string {
+  const credentials = [
+    { type: Cred.ACCOUNT, value: Buffer.from(k.account) },
+    { type: Cred.DOMAIN, value: Buffer.from(k.domain) },
+    { type: Cred.SECRET, value: Buffer.from(SECRET) },
+  ];
+  const encoded = encodeRequestV2(Buffer.from('0123456789abcdef'), credentials);
+  if (!encoded.ok) throw new Error(encoded.reason);
+  return encoded.packet.toString('hex');
+}
+
+/** Runs `clients` clients of `perClient` lookups each at once; lookups per second and server CPU µs per lookup. */
+async function measure(server: Server, k: Klass, clients: number, perClient: number): Promise<{ rate: number; cpuUs: number }> {
+  const cpuBefore = cpuSeconds(server.child.pid!);
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: clients }, () => {
+      const argv = k.refused
+        ? [CVMLOOP, String(perClient), server.socket, requestHex(k)]
+        : [BENCHCLIENT, String(perClient), `cvm-local:${server.socket}`, k.account, k.domain];
+      return new Promise<void>((resolve, reject) => {
+        const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        child.stderr.on('data', (b: Buffer) => (err += b));
+        child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${argv.join(' ')}: ${code} ${err}`))));
+      });
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = cpuSeconds(server.child.pid!) - cpuBefore;
+  const lookups = clients * perClient;
+  return { rate: lookups / seconds, cpuUs: (cpu * 1e6) / lookups };
+}
+
+const servers: Server[] = [];
 try {
-  const row = (cells: string[]) => process.stdout.write(cells.map((c, i) => (i === 0 ? c.padEnd(38) : c.padStart(11))).join('') + '\n');
-  process.stdout.write(`cvm-qmail benchmark: node ${process.version}, ${cpus().length} CPUs, ${options.count} lookups x ${options.repeat} (best)\n\n`);
-  process.stdout.write('1. lookups through cvm-local: (C cvm-benchclient against each server)\n');
-  row(['address', 'C /s', 'ours /s', 'ours/C', 'floor /s', 'ours/floor']);
-  for (const [label, account, domain] of [
-    ['users/cdb user', 'joe', 'example.org'],
-    ['virtual-domain user', 'info', 'virt.test'],
-    ['passwd user', 'nobody', 'example.org'],
-  ] as const) {
-    lookupsPerSecond(`cvm-local:${ourSocket}`, account, domain, 200); // warm-up (JIT)
-    const c = lookupsPerSecond(`cvm-local:${cSocket}`, account, domain, options.count);
-    const ours = lookupsPerSecond(`cvm-local:${ourSocket}`, account, domain, options.count);
-    const floor = lookupsPerSecond(`cvm-local:${floorSocket}`, account, domain, options.count);
-    row([`${label} (${account}@${domain})`, c.toFixed(0), ours.toFixed(0), (ours / c).toFixed(2), floor.toFixed(0), (ours / floor).toFixed(2)]);
+  servers.push(await startServer('C cvm-qmail', [C_MODULE]));
+  for (const n of WORKERS) servers.push(await startServer(`ours, ${n} worker${n === 1 ? '' : 's'}`, [NODE, OUR_MODULE, ...(n > 1 ? ['--workers', String(n)] : [])]));
+  if (process.argv.includes('--floor')) servers.push(await startServer('Node floor', [NODE, '-e', FLOOR_SERVER]));
+  const [c, ...ours] = servers as [Server, ...Server[]];
+  // Warm-up: the JIT compiles the lookup path before the clock runs.
+  for (const s of ours) for (const k of CLASSES) await measure(s, k, 1, WARMUP);
+
+  type Cell = { rate: number[]; cpuUs: number[] };
+  const cells = new Map<string, Cell>();
+  const cell = (key: string) => cells.get(key) ?? cells.set(key, { rate: [], cpuUs: [] }).get(key)!;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const k of CLASSES) {
+      for (const clients of [1, 4]) {
+        const order = round % 2 === 0 ? [c, ...ours] : [...ours, c];
+        for (const s of order) {
+          const r = await measure(s, k, clients, Math.round(LOOKUPS / clients));
+          const x = cell(`${s.name}|${k.label}|${clients}`);
+          x.rate.push(r.rate);
+          x.cpuUs.push(r.cpuUs);
+        }
+      }
+    }
   }
-  process.stdout.write(`\n2. command mode, one module process per lookup (NODE_EXTRA_CA_CERTS unset for every process started)\n`);
-  row(['address', 'C /s', 'ours /s', 'ours/C']);
-  const c = lookupsPerSecond(`cvm-command:${C_MODULE}`, 'joe', 'example.org', options.starts);
-  const ours = lookupsPerSecond(`cvm-command:${OUR_MODULE}`, 'joe', 'example.org', options.starts);
-  row(['users/cdb user (joe@example.org)', c.toFixed(0), ours.toFixed(0), (ours / c).toFixed(2)]);
+
+  console.log(`cvm-qmail over cvm-local: against the C module, ${ROUNDS} interleaved rounds of ${LOOKUPS} lookups per cell, medians`);
+  console.log(`node ${process.version}, ${loadLine()}; one connection per lookup; CPU is the server's (workers included)`);
+  console.log('');
+  const head = ['lookup', 'clients', 'C /s', 'C CPU µs', ...ours.flatMap((s) => [`${s.name} /s`, 'ours/C', 'CPU µs'])];
+  console.log(`| ${head.join(' | ')} |`);
+  console.log(`| ${head.map(() => '---').join(' | ')} |`);
+  for (const k of CLASSES) {
+    for (const clients of [1, 4]) {
+      const base = cell(`${c.name}|${k.label}|${clients}`);
+      const cRate = median(base.rate);
+      const row = [`${k.label} (${k.account}@${k.domain})`, String(clients), fixed(cRate), fixed(median(base.cpuUs))];
+      for (const s of ours) {
+        const x = cell(`${s.name}|${k.label}|${clients}`);
+        row.push(fixed(median(x.rate)), (median(x.rate) / cRate).toFixed(2), fixed(median(x.cpuUs)));
+      }
+      console.log(`| ${row.join(' | ')} |`);
+    }
+  }
+  console.log('');
+  console.log('Resident size after the runs (MB, per process):');
+  for (const s of servers) console.log(`- ${s.name}: ${rssMb(s.child.pid!).map((m) => m.toFixed(1)).join(' + ')}`);
+
+  // Command mode: the C client starts the module with a bare environment,
+  // so ours runs through a wrapper naming the project's Node.
+  const wrapper = join(work, 'cvm-qmail-command');
+  writeFileSync(wrapper, `#!/bin/sh\nexec '${NODE}' '${OUR_MODULE}' "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  const starts = (module: string) => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(BENCHCLIENT, ['20', `cvm-command:${module}`, 'joe', 'example.org'], { env });
+    if (r.status !== 0) throw new Error(`command mode ${module}: ${r.stderr}`);
+    return 20 / (Number(process.hrtime.bigint() - t0) / 1e9);
+  };
+  const commandC = median([starts(C_MODULE), starts(C_MODULE), starts(C_MODULE)]);
+  const commandOurs = median([starts(wrapper), starts(wrapper), starts(wrapper)]);
+  console.log('');
+  console.log(`Command mode (a module process per lookup): C ${fixed(commandC)}/s, ours ${fixed(commandOurs)}/s (${(commandOurs / commandC).toFixed(2)}); use a server with a Node module.`);
+  console.log('');
+  console.log(loadLine());
 } finally {
-  for (const stop of stops) stop();
+  for (const s of servers) s.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
   rmSync(work, { recursive: true, force: true });
 }

@@ -10,5 +10,10 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-export const lazyTls = (): typeof import('node:tls') => require('node:tls') as typeof import('node:tls');
-export const lazyCrypto = (): typeof import('node:crypto') => require('node:crypto') as typeof import('node:crypto');
+let tls: typeof import('node:tls') | undefined;
+let crypto: typeof import('node:crypto') | undefined;
+
+// Kept once loaded: require() itself costs microseconds a call (a lookup's
+// secret check calls lazyCrypto every time).
+export const lazyTls = (): typeof import('node:tls') => (tls ??= require('node:tls') as typeof import('node:tls'));
+export const lazyCrypto = (): typeof import('node:crypto') => (crypto ??= require('node:crypto') as typeof import('node:crypto'));

@@ -44,11 +44,23 @@ export class LogStream extends Writable {
   #settled = 0;
   /** Callbacks of write() and flush(), each waiting for the bytes accepted before it. */
   #waiting: Array<{ upTo: number; callback: Callback }> = [];
+  #queuedBytes = 0;
   #inFlight = false;
   #scheduled = false;
+  #lingering: NodeJS.Timeout | undefined;
   #corks = 0;
   /** Bytes dropped because the descriptor failed (EPIPE, EBADF, …). */
   lostBytes = 0;
+  /**
+   * How long lines may wait to be gathered into one write. 0 (the default)
+   * writes after the current turn of the event loop: the lines of one reply
+   * batch together. A long-lived server answering many short requests (a
+   * CVM module) sets a few milliseconds, so that the lines of many requests
+   * share a write instead of costing a trip through the thread pool each.
+   * A full PIPE_BUF of lines, flush(), a write with a callback, exit, exec
+   * and a signal never wait for it.
+   */
+  lingerMs = 0;
 
   constructor(fd = 2, write: WriteFn = fsWrite) {
     super();
@@ -62,6 +74,7 @@ export class LogStream extends Writable {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : (chunk as Buffer);
     if (bytes.length > 0) {
       this.#queue.push(bytes);
+      this.#queuedBytes += bytes.length;
       this.#accepted += bytes.length;
     }
     if (done) this.#waiting.push({ upTo: this.#accepted, callback: done });
@@ -116,6 +129,15 @@ export class LogStream extends Writable {
 
   #schedule(): void {
     if (this.#scheduled || this.#inFlight || this.#corks > 0) return;
+    if (this.lingerMs > 0 && this.#queuedBytes < PIPE_BUF && this.#waiting.length === 0) {
+      this.#lingering ??= setTimeout(() => {
+        this.#lingering = undefined;
+        this.#writeNext();
+      }, this.lingerMs).unref();
+      return;
+    }
+    clearTimeout(this.#lingering);
+    this.#lingering = undefined;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
@@ -142,6 +164,7 @@ export class LogStream extends Writable {
     let size = this.#queue[0]!.length;
     while (count < this.#queue.length && size + this.#queue[count]!.length <= PIPE_BUF) size += this.#queue[count++]!.length;
     const parts = this.#queue.splice(0, count);
+    this.#queuedBytes -= size;
     return parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
   }
 

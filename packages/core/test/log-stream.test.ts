@@ -170,3 +170,25 @@ t.test('processes sharing one pipe: no line is lost or cut by another process\'s
     t.same(numbers, [...numbers].sort((a, b) => a - b), `writer ${id}: in order`);
   }
 });
+
+t.test('lingerMs gathers lines into one write; a full PIPE_BUF, flush() and a callback do not wait', async (t) => {
+  const fake = fakeWrite();
+  const log = new LogStream(9, fake.write);
+  log.lingerMs = 40;
+  log.write(line(1));
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  log.write(line(2));
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  t.equal(fake.writes.length, 0, 'still gathering');
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  t.same(fake.writes.map(String), [line(1) + line(2)], 'one write after the linger');
+  for (let i = 0; i < 3; i++) log.write(line(i, 2000));
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  t.same(fake.writes.slice(1).map((w) => w.length), [4000, 2000], 'a full PIPE_BUF goes at once');
+  await log.flush();
+  log.write(line(7));
+  const started = Date.now();
+  await log.flush();
+  t.ok(Date.now() - started < 30, 'flush() does not wait for the linger');
+  t.equal(log.pendingBytes, 0);
+});

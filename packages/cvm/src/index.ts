@@ -14,3 +14,6 @@ export type { RunModuleOptions } from './run-module.js';
 export { parseModuleAddress } from './transport.js';
 export type { ModuleAddress } from './transport.js';
 export { UDP_RETRY_DELAYS_MS } from './transport-udp.js';
+export { MAX_WORKERS, parseWorkerCount, SERVER_V8_FLAGS, WORKER_ENV, WorkerPool } from './workers.js';
+export type { SharedHandle, WorkerPort, WorkerProcess } from './workers.js';
+export { processWorkerPort } from './worker-port.js';

@@ -11,7 +11,9 @@
  * chmod. Nothing is done to PATH through a call that follows a symbolic
  * link: after the bind the path must still be a socket (else the server
  * refuses to start: somebody swapped it), its owner is set with lchown, and
- * it is removed at the end only if it is still the same socket. Unlike cvm,
+ * it is removed at the end only if it is still the same socket. With
+ * workers (workers.ts) the bound server is shared with them, and they are
+ * stopped before the socket is removed. Unlike cvm,
  * which unlinks whatever is at PATH, an existing path is replaced only when
  * it is a socket nobody listens on: a file or a symbolic link is never
  * deleted and a running server's socket is never stolen. At SIGTERM or
@@ -22,6 +24,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '@mailfront/core';
 import { CVM_PACKET_MAX } from './constants.js';
 import { answerRequest, logAnswer, type CvmModule, type ModuleConfig } from './module.js';
+import type { WorkerPool } from './workers.js';
 
 export interface SocketSettings {
   /** Permission bits of the socket (CVM_SOCKET_MODE, default 0777 as in cvm). */
@@ -42,10 +45,10 @@ export async function serveLocal(
   settings: SocketSettings,
   log: Logger,
   stopSignal: AbortSignal,
+  workers?: (server: Server) => WorkerPool,
 ): Promise<void> {
   await clearStaleSocket(path);
-  const server = createServer({ allowHalfOpen: true }, (socket) => handleConnection(module, config, settings, log, socket));
-  server.maxConnections = MAX_CONNECTIONS;
+  const server = connectionServer(module, config, settings, log);
   await listenWithMode(server, path, settings.mode);
   let bound: Stats;
   try {
@@ -56,13 +59,41 @@ export async function serveLocal(
     server.close();
     throw e;
   }
+  const pool = workers?.(server);
   log.info('Starting.');
-  await new Promise<void>((resolve) => {
-    if (stopSignal.aborted) resolve();
-    stopSignal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await untilAborted(stopSignal);
   server.close();
+  await pool?.stop();
   removeIfOurs(path, bound);
+}
+
+/**
+ * A worker: answers connections on the server the primary bound, until
+ * stopped. The server arrives listening (Node wraps the handle it was sent
+ * in a net.Server of its own, and the descriptor cannot be wrapped twice),
+ * so it gets the options connectionServer() gives ours: half-open sockets,
+ * since a CVM client half-closes after its request and reads the answer.
+ */
+export async function serveLocalWorker(module: CvmModule, server: Server, config: ModuleConfig, settings: SocketSettings, log: Logger, stopSignal: AbortSignal): Promise<void> {
+  // Node reads this field for every connection it accepts (lib/net.js onconnection).
+  (server as Server & { allowHalfOpen: boolean }).allowHalfOpen = true;
+  server.maxConnections = MAX_CONNECTIONS;
+  server.on('connection', (socket: Socket) => handleConnection(module, config, settings, log, socket));
+  await untilAborted(stopSignal);
+  server.close();
+}
+
+function connectionServer(module: CvmModule, config: ModuleConfig, settings: SocketSettings, log: Logger): Server {
+  const server = createServer({ allowHalfOpen: true }, (socket) => handleConnection(module, config, settings, log, socket));
+  server.maxConnections = MAX_CONNECTIONS;
+  return server;
+}
+
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 function handleConnection(module: CvmModule, config: ModuleConfig, settings: SocketSettings, log: Logger, socket: Socket): void {

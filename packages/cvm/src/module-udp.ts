@@ -1,11 +1,14 @@
 /**
  * A module serving `cvm-udp:HOST:PORT`: each datagram (at most 512 bytes)
- * is one request, answered to the address and port it came from.
+ * is one request, answered to the address and port it came from. With
+ * workers (workers.ts) the bound socket is shared with them.
  */
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from '@mailfront/core';
 import { CVM_PACKET_MAX } from './constants.js';
+import { untilAborted } from './module-local.js';
 import { answerRequest, logAnswer, type CvmModule, type ModuleConfig } from './module.js';
+import type { WorkerPool } from './workers.js';
 
 export async function serveUdp(
   module: CvmModule,
@@ -14,8 +17,35 @@ export async function serveUdp(
   config: ModuleConfig,
   log: Logger,
   stopSignal: AbortSignal,
+  workers?: (socket: Socket) => WorkerPool,
 ): Promise<void> {
   const socket = createSocket('udp4');
+  answerDatagrams(module, socket, config, log);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, address, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  // A send to a peer that went away reports an error; it must not end the server.
+  socket.on('error', (e) => log.warn(`udp: ${e.message}`));
+  const pool = workers?.(socket);
+  log.info('Starting.');
+  await untilAborted(stopSignal);
+  socket.close();
+  await pool?.stop();
+}
+
+/** A worker: answers datagrams on the socket the primary bound, until stopped. */
+export async function serveUdpWorker(module: CvmModule, socket: Socket, config: ModuleConfig, log: Logger, stopSignal: AbortSignal): Promise<void> {
+  answerDatagrams(module, socket, config, log);
+  socket.on('error', (e) => log.warn(`udp: ${e.message}`));
+  await untilAborted(stopSignal);
+  socket.close();
+}
+
+function answerDatagrams(module: CvmModule, socket: Socket, config: ModuleConfig, log: Logger): void {
   socket.on('message', (datagram, peer) => {
     void answerRequest(module, datagram.subarray(0, CVM_PACKET_MAX), config).then((result) => {
       logAnswer(log, result);
@@ -26,19 +56,4 @@ export async function serveUdp(
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, address, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  // A send to a peer that went away reports an error; it must not end the server.
-  socket.on('error', (e) => log.warn(`udp: ${e.message}`));
-  log.info('Starting.');
-  await new Promise<void>((resolve) => {
-    if (stopSignal.aborted) resolve();
-    stopSignal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  socket.close();
 }

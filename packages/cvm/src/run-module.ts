@@ -6,18 +6,23 @@
  *   MODULE cvm-local:/path        a UNIX socket server
  *   MODULE cvm-udp:HOST:PORT      a UDP server
  *
+ * A server may run in several processes (workers.ts): the binary's
+ * `--workers N` becomes `workers`, and a process started as a worker
+ * (CVM_WORKER_OF in its environment) serves what its primary shares.
+ *
  * Servers print `Starting.` once ready and `Stopping.` at SIGTERM/SIGINT,
  * and log one line per request; here on stderr as `program[pid]: …` (cvm
  * writes them bare on stdout).
  */
 import { lookup } from 'node:dns/promises';
-import { ConfigError, createLogger, envInteger, type Env, type Io, type Logger } from '@mailfront/core';
+import { ConfigError, createLogger, envInteger, LogStream, type Env, type Io, type Logger } from '@mailfront/core';
 import { CvmCode } from './constants.js';
 import type { CvmModule, ModuleConfig } from './module.js';
 import { serveCommand } from './module-command.js';
-import { serveLocal, SocketInUseError, type SocketSettings } from './module-local.js';
-import { serveUdp } from './module-udp.js';
+import { serveLocal, serveLocalWorker, SocketInUseError, type SocketSettings } from './module-local.js';
+import { serveUdp, serveUdpWorker } from './module-udp.js';
 import { resolveGroup, resolveUser } from './system-ids.js';
+import { WORKER_ENV, WorkerPool, type WorkerPort } from './workers.js';
 
 export interface RunModuleOptions {
   /** The program name for messages and log lines. */
@@ -25,11 +30,21 @@ export interface RunModuleOptions {
   /** Stops a server (tests); SIGTERM and SIGINT do it too unless handleSignals is false. */
   stopSignal?: AbortSignal;
   handleSignals?: boolean;
+  /** Processes serving the socket or port, this one included (`--workers N`); 1 by default. */
+  workers?: number;
+  /** How workers are started and receive the handle (bin.ts: processWorkerPort()). */
+  workerPort?: WorkerPort;
 }
 
 /** cvm's status for a usage error. */
 export const EXIT_MODULE_USAGE = 1;
 const DEFAULT_LOCAL_TIMEOUT_MS = 1000;
+/**
+ * A server logs a line per request: its log lines wait up to this long to
+ * share one write (a write per line through the thread pool cost more than
+ * the lookup). Exit and SIGTERM still flush them.
+ */
+export const SERVER_LOG_LINGER_MS = 50;
 
 export function moduleUsage(program: string): string {
   return `${program}: Fatal: Incorrect usage.\nusage: ${program} cvm-local:/path/to/socket\nor:    ${program} cvm-udp:hostname:port\n`;
@@ -43,6 +58,8 @@ export async function runModule(module: CvmModule, argv: readonly string[], env:
     io.stderr.write(moduleUsage(program));
     return EXIT_MODULE_USAGE;
   }
+  // A server starts again in place with V8 sized for it, before any work.
+  if (target.kind !== 'command') await options.workerPort?.tuneHeap(env);
   const config: ModuleConfig = { lookupSecret: env.CVM_LOOKUP_SECRET };
   let settings: SocketSettings | undefined;
   try {
@@ -57,8 +74,15 @@ export async function runModule(module: CvmModule, argv: readonly string[], env:
     if (target.kind !== 'command') log.fatal(`initialisation failed with code ${initCode}`);
     return initCode & 0xff;
   }
-  if (target.kind === 'command') return serveCommand(module, config, io.stdin, io.stdout, log);
-  return runServer(module, target, config, settings, log, options);
+  if (target.kind === 'command') {
+    if ((options.workers ?? 1) > 1) {
+      io.stderr.write(moduleUsage(program));
+      return EXIT_MODULE_USAGE;
+    }
+    return serveCommand(module, config, io.stdin, io.stdout, log);
+  }
+  if (io.stderr instanceof LogStream) io.stderr.lingerMs = SERVER_LOG_LINGER_MS;
+  return runServer(module, target, config, settings, log, env, options);
 }
 
 type Target = { kind: 'command' } | { kind: 'local'; path: string } | { kind: 'udp'; host: string; port: number };
@@ -105,6 +129,7 @@ async function runServer(
   config: ModuleConfig,
   settings: SocketSettings | undefined,
   log: Logger,
+  env: Env,
   options: RunModuleOptions,
 ): Promise<number> {
   const stop = new AbortController();
@@ -112,13 +137,30 @@ async function runServer(
   const onSignal = () => stop.abort();
   const signals: NodeJS.Signals[] = options.handleSignals === false ? [] : ['SIGTERM', 'SIGINT'];
   for (const s of signals) process.on(s, onSignal);
+  const { workerPort, workers = 1 } = options;
+  const pool =
+    workers > 1 && workerPort
+      ? (handle: ConstructorParameters<typeof WorkerPool>[2]) => {
+          const started = new WorkerPool(workerPort, env, handle, log);
+          started.start(workers - 1);
+          return started;
+        }
+      : undefined;
   try {
+    if (env[WORKER_ENV] !== undefined && workerPort) {
+      workerPort.onStop(() => stop.abort());
+      const shared = await workerPort.receive();
+      if (shared.kind === 'local') await serveLocalWorker(module, shared.server, config, settings!, log, stop.signal);
+      else await serveUdpWorker(module, shared.socket, config, log, stop.signal);
+      await module.stop?.();
+      return 0;
+    }
     if (target.kind === 'local') {
-      await serveLocal(module, target.path, config, settings!, log, stop.signal);
+      await serveLocal(module, target.path, config, settings!, log, stop.signal, pool && ((server) => pool({ kind: 'local', server })));
     } else {
       // "0" means any address, as with cvm's gethostbyname.
       const address = target.host === '0' ? '0.0.0.0' : (await lookup(target.host, { family: 4 })).address;
-      await serveUdp(module, address, target.port, config, log, stop.signal);
+      await serveUdp(module, address, target.port, config, log, stop.signal, pool && ((socket) => pool({ kind: 'udp', socket })));
     }
   } catch (e) {
     const reason = e instanceof SocketInUseError ? e.message : `unable to serve ${describe(target)}: ${(e as Error).message}`;

@@ -220,6 +220,7 @@ t.test('a cdb that cannot be read: start-up error, later a temporary failure', a
   t.equal(await hooks.sender!({ address: '', params: [] }), undefined);
   t.same(await hooks.recipient!({ address: 'x@y', params: [] }), { code: 250, text: 'L' });
   writeFileSync(later, 'garbage, not a cdb');
+  recheckAllNow();
   t.same(await hooks.recipient!({ address: 'x@y', params: [] }), { code: 451, text: '4.3.0 Internal error.' });
   t.match(log.join('\n'), /^Warning: mailrules: /m);
   await hooks.close!();

@@ -12,6 +12,6 @@ export { compileUsersAssign, MalformedUserRecordError, parseUserRecord, UsersAss
 export type { QmailUser } from './users.js';
 export { findVirtualDomain, parseVirtualDomains } from './virtual-domains.js';
 export type { VirtualDomainMatch, VirtualDomainTable } from './virtual-domains.js';
-export { WatchedCdb } from './watched-cdb.js';
+export { WATCHED_CDB_MEMORY_MAX, WatchedCdb } from './watched-cdb.js';
 export { FileTooLargeError, WATCHED_FILE_MAX_BYTES, WatchedFile } from './watched-file.js';
 export type { WatchOptions } from './watched-file.js';
