@@ -30,6 +30,7 @@
  * Programs never test for listen mode themselves: they call handOff(),
  * sessionPid() and untilWindDown(), which do the right thing in both modes.
  */
+import { onAbort } from './abort-waiters.js';
 import type { Env } from './env.js';
 import { execProgram, type ExecOptions } from './exec.js';
 import { drained, type Io, type RateEvent } from './main.js';
@@ -64,11 +65,12 @@ export function observeFor(io: Io, name: string, seconds: number): void {
 
 /**
  * The listener's rate limit for one more message or recipient: a reply to
- * refuse it with, or undefined. Exec mode has no limits (nothing counts
- * across the processes of tcpsvd).
+ * refuse it with, or undefined; a promise only when the listener must be
+ * asked. Exec mode has no limits (nothing counts across the processes of
+ * tcpsvd).
  */
-export function limitFor(io: Io, event: RateEvent): Promise<Reply | undefined> {
-  return io.session?.limit?.(event) ?? Promise.resolve(undefined);
+export function limitFor(io: Io, event: RateEvent): Promise<Reply | undefined> | Reply | undefined {
+  return io.session?.limit?.(event);
 }
 
 /** What untilWindDown resolves with when the listener asked the session to end. */
@@ -87,18 +89,17 @@ export function untilWindDown<T>(pending: Promise<T>, signal: AbortSignal | unde
     return Promise.resolve(WOUND_DOWN);
   }
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
+    const stopWaiting = onAbort(signal, () => {
       pending.catch(() => {});
       resolve(WOUND_DOWN);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+    });
     pending.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        stopWaiting();
         resolve(value);
       },
       (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        stopWaiting();
         reject(e);
       },
     );

@@ -32,6 +32,7 @@ import { EofError, type ByteSource } from './input.js';
 const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
+const EOF_IN_DATA = 'connection closed during DATA';
 
 const enum State {
   /** At the start of a line that followed CR LF, or at the start of DATA. */
@@ -82,17 +83,36 @@ export class DataDecoder {
    * consumed. Input after the end mark is left in the source for the
    * command reader. Throws EofError if input ends first.
    */
-  async next(): Promise<Buffer | null> {
+  next(): Buffer | null | Promise<Buffer | null> {
+    // Without a promise while the bytes are already here (a message that
+    // came with its DATA command, or in one packet).
+    const source = this.#source;
     while (!this.#done) {
-      const chunk = await this.#source.read(this.#timeoutMs);
-      if (chunk === null) throw new EofError('connection closed during DATA');
-      const block = this.#decode(chunk);
-      if (block.length > 0) {
-        this.bytesOut += block.length;
-        return block;
-      }
+      const chunk = source.readNow?.();
+      if (chunk === undefined) return this.#nextAfterWait();
+      if (chunk === null) return Promise.reject(new EofError(EOF_IN_DATA));
+      const block = this.#take(chunk);
+      if (block !== undefined) return block;
     }
     return null;
+  }
+
+  async #nextAfterWait(): Promise<Buffer | null> {
+    while (!this.#done) {
+      const chunk = await this.#source.read(this.#timeoutMs);
+      if (chunk === null) throw new EofError(EOF_IN_DATA);
+      const block = this.#take(chunk);
+      if (block !== undefined) return block;
+    }
+    return null;
+  }
+
+  /** The decoded bytes of one chunk, if it had any. */
+  #take(chunk: Buffer): Buffer | undefined {
+    const block = this.#decode(chunk);
+    if (block.length === 0) return undefined;
+    this.bytesOut += block.length;
+    return block;
   }
 
   /** Reads and discards the rest of the message, for a refused message. */

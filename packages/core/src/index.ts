@@ -21,7 +21,7 @@ export { ExecError, execProgram, findExecutable } from './exec.js';
 export type { Execve, ExecOptions } from './exec.js';
 export { ByteInput, EofError, LimitedSource, TimeoutError } from './input.js';
 export type { ByteSource } from './input.js';
-export { readLine } from './line-reader.js';
+export { LineReader, readLine } from './line-reader.js';
 export type { Line, LineEnding } from './line-reader.js';
 export { createLogger, escapeLogText, fitLogLine } from './log.js';
 export { LogStream, PIPE_BUF, processLog } from './log-stream.js';

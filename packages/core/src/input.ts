@@ -9,6 +9,7 @@
  * arrived in the same packet are handed to the DATA decoder in order.
  */
 import type { Readable } from 'node:stream';
+import { onAbort } from './abort-waiters.js';
 
 /** The peer closed the connection where more input was required. */
 export class EofError extends Error {
@@ -32,6 +33,12 @@ export interface ByteSource {
   read(timeoutMs?: number): Promise<Buffer | null>;
   /** Puts bytes back so the next read() returns them first. */
   unread(bytes: Buffer): void;
+  /**
+   * The next chunk if it is already here, without a promise: bytes, null at
+   * the end of input, undefined when read() would wait. Optional: a reader
+   * uses it to skip a turn of the event loop where it can.
+   */
+  readNow?(): Buffer | null | undefined;
 }
 
 export class ByteInput implements ByteSource {
@@ -42,6 +49,24 @@ export class ByteInput implements ByteSource {
   #error: Error | undefined;
   /** Removes our listeners from the current stream. */
   #unwatch: () => void = () => {};
+  /**
+   * Whether our 'readable' listener is on the stream. It is put on at the
+   * first wait and stays (adding and removing it around every wait costs
+   * the stream two deferred calls each time); takePending and replaceStream
+   * take it off, since whoever takes the stream over may read it in
+   * flowing mode, which a 'readable' listener would stop.
+   */
+  #listening = false;
+  /** The read waiting for the stream, if one is. */
+  #wait: { resolve: () => void; reject: (e: Error) => void; deadline: number; stopWaiting: (() => void) | undefined } | undefined;
+  /**
+   * One timer for every wait's deadline, set again only when it would fire
+   * too late: a wait that ends before its deadline (almost all of them)
+   * leaves it running, and when it fires early it sets itself for what is
+   * left of the current wait, if any. Unreferenced while nobody waits.
+   */
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = 0;
   /** Total bytes taken from the stream, for "bytes in:" accounting. */
   bytesIn = 0;
   /**
@@ -57,12 +82,16 @@ export class ByteInput implements ByteSource {
   }
 
   #watch(stream: Readable): void {
-    const ended = () => (this.#ended = true);
+    const ended = () => {
+      this.#ended = true;
+      this.#stopTimer();
+      this.#wake();
+    };
     // A reset connection is the end of input for a reader; the error is kept
     // only for diagnostics, it must not crash the process.
     const failed = (err: Error) => {
       this.#error = err;
-      this.#ended = true;
+      ended();
     };
     stream.on('end', ended);
     stream.on('close', ended);
@@ -71,10 +100,19 @@ export class ByteInput implements ByteSource {
       stream.off('end', ended);
       stream.off('close', ended);
       stream.off('error', failed);
+      this.#stopListening();
       // The stream lives on under another layer (TLS); an error there must
       // still never be an unhandled 'error' event.
       stream.on('error', () => {});
     };
+  }
+
+  readonly #onReadable = (): void => this.#wake();
+
+  #stopListening(): void {
+    if (!this.#listening) return;
+    this.#listening = false;
+    this.#stream.off('readable', this.#onReadable);
   }
 
   /** The error that ended the stream early, if any. */
@@ -100,8 +138,9 @@ export class ByteInput implements ByteSource {
     return this.takePending().reduce((n, b) => n + b.length, 0);
   }
 
-  /** Takes everything received but not yet consumed, in order, leaving nothing buffered. */
+  /** Takes everything received but not yet consumed, in order, leaving nothing buffered; the caller may take the stream over. */
   takePending(): Buffer[] {
+    this.#stopListening();
     const taken = this.#pushedBack.reverse();
     this.#pushedBack = [];
     for (let chunk: Buffer | null; (chunk = this.#stream.read() as Buffer | null) !== null; ) {
@@ -122,42 +161,85 @@ export class ByteInput implements ByteSource {
   }
 
   async read(timeoutMs?: number): Promise<Buffer | null> {
-    const back = this.#pushedBack.pop();
-    if (back) return back;
     for (;;) {
-      const chunk = this.#stream.read() as Buffer | null;
-      if (chunk !== null) {
-        this.bytesIn += chunk.length;
-        return chunk;
-      }
-      if (this.#ended || this.#stream.readableEnded || this.#stream.destroyed) return null;
-      this.onWait?.();
-      await this.#readable(timeoutMs);
+      const chunk = this.readNow();
+      if (chunk !== undefined) return chunk;
+      await this.wait(timeoutMs);
     }
   }
 
-  /** Waits until the stream has data, ends, fails or the time runs out. */
-  #readable(timeoutMs: number | undefined): Promise<void> {
-    const stream = this.#stream;
+  /**
+   * The next chunk if it is here: bytes, null at the end of input, or
+   * undefined when a read would have to wait (then wait() and ask again).
+   * The synchronous half of read(), for a protocol that reads a command
+   * without a promise when its bytes have arrived.
+   */
+  readNow(): Buffer | null | undefined {
+    const back = this.#pushedBack.pop();
+    if (back) return back;
+    const chunk = this.#stream.read() as Buffer | null;
+    if (chunk !== null) {
+      this.bytesIn += chunk.length;
+      return chunk;
+    }
+    if (this.#ended || this.#stream.readableEnded || this.#stream.destroyed) return null;
+    return undefined;
+  }
+
+  /**
+   * Waits until the stream has data, ends or fails (onWait is called
+   * first); rejects with TimeoutError after timeoutMs. With `interruptedBy`
+   * it also ends, resolving, when that signal aborts (the listener winds
+   * down): the caller looks at the signal.
+   */
+  wait(timeoutMs?: number, interruptedBy?: AbortSignal): Promise<void> {
+    this.onWait?.();
+    if (!this.#listening) {
+      this.#listening = true;
+      this.#stream.on('readable', this.#onReadable);
+    }
+    const deadline = timeoutMs !== undefined && timeoutMs > 0 ? Date.now() + timeoutMs : 0;
     return new Promise((resolve, reject) => {
-      const events = ['readable', 'end', 'close', 'error'] as const;
-      let timer: NodeJS.Timeout | undefined;
-      const cleanup = () => {
-        clearTimeout(timer);
-        for (const event of events) stream.off(event, ready);
-      };
-      const ready = () => {
-        cleanup();
-        resolve();
-      };
-      for (const event of events) stream.on(event, ready);
-      if (timeoutMs !== undefined && timeoutMs > 0) {
-        timer = setTimeout(() => {
-          cleanup();
-          reject(new TimeoutError());
-        }, timeoutMs);
-      }
+      const stopWaiting = interruptedBy ? onAbort(interruptedBy, () => this.#wake()) : undefined;
+      this.#wait = { resolve, reject, deadline, stopWaiting };
+      if (deadline !== 0) this.#setTimer(deadline);
     });
+  }
+
+  #wake(): void {
+    const wait = this.#wait;
+    if (wait === undefined) return;
+    this.#wait = undefined;
+    wait.stopWaiting?.();
+    // Nobody waits now: the timer must not keep the process alive.
+    this.#timer?.unref();
+    wait.resolve();
+  }
+
+  #setTimer(deadline: number): void {
+    if (this.#timer !== undefined && this.#timerAt <= deadline) {
+      this.#timer.ref();
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#timerAt = deadline;
+    this.#timer = setTimeout(this.#onTimer, Math.max(1, deadline - Date.now()));
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    const wait = this.#wait;
+    if (wait === undefined || wait.deadline === 0) return;
+    if (Date.now() < wait.deadline) return this.#setTimer(wait.deadline);
+    this.#wait = undefined;
+    wait.stopWaiting?.();
+    wait.reject(new TimeoutError());
+  };
+
+  /** The stream is over: nothing will wait again, and a finished session must not be kept in memory by its timer. */
+  #stopTimer(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 }
 

@@ -44,9 +44,10 @@ export interface ListenSession {
   /**
    * Asks the listener's rate limits (counted across all its workers) about
    * one more message or recipient from this client: a reply to refuse it
-   * with, or undefined to go on.
+   * with, or undefined to go on. A promise only when the listener must be
+   * asked (a limit applies); without one the answer is there at once.
    */
-  limit?(event: RateEvent): Promise<Reply | undefined>;
+  limit?(event: RateEvent): Promise<Reply | undefined> | Reply | undefined;
 }
 
 /** What the listener's rate limits count inside a session. */

@@ -94,7 +94,32 @@ t.test('any chunking gives the same message and rest', async (t) => {
 t.test('input ending before the end mark is an EofError', async (t) => {
   const decoder = new DataDecoder(new ChunkSource(['partial\r\n']));
   t.equal((await decoder.next())!.toString(), 'partial\n');
-  await t.rejects(decoder.next(), EofError);
+  await t.rejects(async () => decoder.next(), EofError);
+});
+
+t.test('bytes already buffered are decoded without a promise; the end of input is still a rejection', async (t) => {
+  const stream = new Readable({ read() {} });
+  stream.push('one\r\n');
+  const decoder = new DataDecoder(new ByteInput(stream));
+  await new Promise((r) => setImmediate(r));
+  const first = decoder.next();
+  t.ok(Buffer.isBuffer(first), 'a chunk that is here comes back at once');
+  t.equal((first as Buffer).toString(), 'one\n');
+  const waiting = decoder.next();
+  t.ok(waiting instanceof Promise, 'with nothing buffered the decoder waits');
+  stream.push('two\r\n.\r\n');
+  t.equal((await waiting)!.toString(), 'two\n');
+  t.equal(decoder.next(), null, 'the end mark is known at once');
+  const cut = new Readable({ read() {} });
+  cut.push('partial\r\n');
+  cut.push(null);
+  const early = new DataDecoder(new ByteInput(cut));
+  await new Promise((r) => setImmediate(r));
+  t.equal((await early.next())!.toString(), 'partial\n');
+  await new Promise((r) => setImmediate(r));
+  const ended = early.next();
+  t.ok(ended instanceof Promise, 'input that ended before the mark is a rejected promise, not a throw');
+  await t.rejects(ended as Promise<unknown>, EofError);
 });
 
 t.test('drain reads to the end mark and no further', async (t) => {

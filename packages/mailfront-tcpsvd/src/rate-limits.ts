@@ -65,15 +65,14 @@ export class WorkerRateLimits {
     this.#send = send;
   }
 
-  /** The reply to refuse with, or undefined; no question at all when no limit applies to the event. */
-  async ask(event: RateEventKind, ip: string, limits: RateLimits): Promise<Reply | undefined> {
+  /** The reply to refuse with, or undefined; no question at all (and no promise) when no limit applies to the event. */
+  ask(event: RateEventKind, ip: string, limits: RateLimits): Promise<Reply | undefined> | undefined {
     if (!NEEDS[event].some((kind) => limits[kind] !== undefined)) return undefined;
     const seq = ++this.#seq;
-    const verdict = await new Promise<Verdict>((resolve) => {
+    return new Promise<Verdict>((resolve) => {
       this.#pending.set(seq, resolve);
       this.#send({ t: 'limit', seq, event, ip, limits });
-    });
-    return verdict.allowed ? undefined : verdict.reply;
+    }).then((verdict) => (verdict.allowed ? undefined : verdict.reply));
   }
 
   /** An answer from the primary. */

@@ -313,7 +313,7 @@ export class Session {
       },
       limit: (event) => {
         const client = this.#client;
-        return client && this.listener.rateLimits ? this.listener.rateLimits.ask(event, client.ip, client.limits) : Promise.resolve(undefined);
+        return client && this.listener.rateLimits ? this.listener.rateLimits.ask(event, client.ip, client.limits) : undefined;
       },
     };
     return { stdin: this.socket, stdout: this.socket, stderr: this.listener.stderr, session };

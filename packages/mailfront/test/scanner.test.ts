@@ -70,6 +70,6 @@ t.test('a scanner may rewrite the message; the backend gets the new file', async
 t.test('replacing the message without a temporary file is a bug', async (t) => {
   const { e } = engine({ name: 'bad', create: (ctx) => ({ messageEnd: () => (ctx.replaceMessage(ctx.newMessageFile()), undefined) }) });
   await e.data.start();
-  await t.rejects(e.data.end(), /no temporary file is in use/);
+  await t.rejects(async () => e.data.end(), /no temporary file is in use/);
   await e.close();
 });

@@ -9,6 +9,9 @@ export class ChunkSource implements ByteSource {
     this.#chunks = chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'latin1') : c));
   }
   async read(): Promise<Buffer | null> {
+    return this.take();
+  }
+  protected take(): Buffer | null {
     this.reads++;
     return this.#chunks.shift() ?? null;
   }
@@ -18,6 +21,22 @@ export class ChunkSource implements ByteSource {
   /** Everything not consumed yet, as a latin1 string. */
   rest(): string {
     return Buffer.concat(this.#chunks).toString('latin1');
+  }
+}
+
+/**
+ * A ChunkSource whose chunks are also there at once (readNow), as in a
+ * ByteInput whose stream has buffered them, except a seeded random share of
+ * them, for which readNow says a read would wait: both paths of a reader.
+ */
+export class PromptSource extends ChunkSource {
+  #next: () => number;
+  constructor(chunks: Array<string | Buffer>, seed: number) {
+    super(chunks);
+    this.#next = seededRandom(seed);
+  }
+  readNow(): Buffer | null | undefined {
+    return this.#next() < 0.3 ? undefined : this.take();
   }
 }
 

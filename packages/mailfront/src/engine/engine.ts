@@ -15,6 +15,7 @@ import type { AddressArg, BackendModule, Hooks, PluginCommand, PluginModule } fr
 import { isErrorResponse, NO_RECIPIENT, NO_SENDER, type HookResult, type Response } from './response.js';
 import type { Session } from './session.js';
 import { TransactionSummary } from './transaction-summary.js';
+import { andThen, attempt, isPromiseLike, type Awaitable } from '../util/awaitable.js';
 
 export interface EngineOptions {
   session: Session;
@@ -32,6 +33,12 @@ const NOBODY_ACCEPTED = 'none';
 interface Loaded {
   name: string;
   hooks: Hooks;
+}
+
+/** An envelope answer, and the module that refused, if one did (for the metrics). */
+interface Judged {
+  response: HookResult;
+  by?: string;
 }
 
 export class Engine {
@@ -83,9 +90,14 @@ export class Engine {
   }
 
   /** HELO/EHLO: plugin errors are returned; acceptances are dropped; then the backend answers. */
-  async helo(hostname: string, capabilities: string[]): Promise<HookResult> {
-    for (const p of this.#plugins) {
-      const r = await p.hooks.helo?.(hostname, capabilities);
+  helo(hostname: string, capabilities: string[]): Awaitable<HookResult> {
+    return attempt(() => this.#helo(hostname, capabilities, 0));
+  }
+
+  #helo(hostname: string, capabilities: string[], from: number): Awaitable<HookResult> {
+    for (let i = from; i < this.#plugins.length; i++) {
+      const r = this.#plugins[i]!.hooks.helo?.(hostname, capabilities);
+      if (isPromiseLike(r)) return andThen(r, (r) => (isErrorResponse(r) ? r : this.#helo(hostname, capabilities, i + 1)));
       if (isErrorResponse(r)) return r;
     }
     this.session.heloDomain = hostname;
@@ -98,17 +110,24 @@ export class Engine {
    * in progress; the backend resets first, then the plugins. Result: the
    * first plugin error, else the first plugin answer.
    */
-  reset(): Promise<HookResult> {
-    this.#summary.end();
-    return this.#resetModules();
+  reset(): Awaitable<HookResult> {
+    return attempt(() => {
+      this.#summary.end();
+      return this.#resetModules();
+    });
   }
 
-  async #resetModules(): Promise<HookResult> {
+  #resetModules(): Awaitable<HookResult> {
     this.data.closeFile();
-    await this.#backend.hooks.reset?.();
-    let first: Response | undefined;
-    for (const p of this.#plugins) {
-      const r = await p.hooks.reset?.();
+    const fromBackend = this.#backend.hooks.reset?.();
+    if (isPromiseLike(fromBackend)) return andThen(fromBackend, () => this.#resetPlugins(0, undefined));
+    return this.#resetPlugins(0, undefined);
+  }
+
+  #resetPlugins(from: number, first: Response | undefined): Awaitable<HookResult> {
+    for (let i = from; i < this.#plugins.length; i++) {
+      const r = this.#plugins[i]!.hooks.reset?.();
+      if (isPromiseLike(r)) return andThen(r, (r) => (isErrorResponse(r) ? r : this.#resetPlugins(i + 1, first ?? r)));
       if (isErrorResponse(r)) return r;
       first ??= r;
     }
@@ -116,38 +135,63 @@ export class Engine {
   }
 
   /** MAIL: the listener's message rate limit first (listen mode), then the chain. */
-  async sender(arg: AddressArg): Promise<HookResult> {
+  sender(arg: AddressArg): Awaitable<HookResult> {
     const given = arg.address; // plugins may rewrite it; the summary shows the client's
-    const result = (await this.session.limit('message')) ?? (await this.#envelope(arg, 'sender', NO_SENDER)).response;
-    this.#summary.sender(given, result);
-    return result;
+    const settle = (result: HookResult) => {
+      this.#summary.sender(given, result);
+      return result;
+    };
+    return attempt(() =>
+      andThen(this.session.limit('message'), (limited) =>
+        limited ? settle(limited) : andThen(this.#envelope(arg, 'sender', NO_SENDER, 0, undefined), ({ response }) => settle(response)),
+      ),
+    );
   }
 
   /** RCPT: the recipient rate limit, then the chain; a refusal is counted under the module that made it. */
-  async recipient(arg: AddressArg): Promise<HookResult> {
-    const limited = await this.session.limit('recipient');
-    const { response, by } = limited ? { response: limited, by: RATE_LIMIT } : await this.#envelope(arg, 'recipient', NO_RECIPIENT);
-    const refused = isErrorResponse(response);
-    this.session.count(refused ? 'recipients_refused' : 'recipients_accepted');
-    if (refused) this.session.count(`recipients_rejected:${by ?? NOBODY_ACCEPTED}`);
-    this.#summary.recipient(response);
-    return response;
+  recipient(arg: AddressArg): Awaitable<HookResult> {
+    const settle = ({ response, by }: Judged) => {
+      const refused = isErrorResponse(response);
+      this.session.count(refused ? 'recipients_refused' : 'recipients_accepted');
+      if (refused) this.session.count(`recipients_rejected:${by ?? NOBODY_ACCEPTED}`);
+      this.#summary.recipient(response);
+      return response;
+    };
+    return attempt(() =>
+      andThen(this.session.limit('recipient'), (limited) =>
+        limited ? settle({ response: limited, by: RATE_LIMIT }) : andThen(this.#envelope(arg, 'recipient', NO_RECIPIENT, 0, undefined), settle),
+      ),
+    );
   }
 
-  async #envelope(arg: AddressArg, hook: 'sender' | 'recipient', nobody: Response): Promise<{ response: HookResult; by?: string }> {
-    let accepted: Response | undefined;
-    for (const p of this.#plugins) {
-      const r = await p.hooks[hook]?.(arg);
+  #envelope(arg: AddressArg, hook: 'sender' | 'recipient', nobody: Response, from: number, accepted: Response | undefined): Awaitable<Judged> {
+    for (let i = from; i < this.#plugins.length; i++) {
+      const p = this.#plugins[i]!;
+      const r = p.hooks[hook]?.(arg);
+      if (isPromiseLike(r)) return andThen(r, (r) => this.#judge(arg, hook, nobody, i, accepted, r));
       if (r === undefined) continue;
       if (r.code >= 400) return { response: r, by: p.name };
       accepted ??= r;
       if (r.final) break;
     }
+    return this.#backendEnvelope(arg, hook, nobody, accepted);
+  }
+
+  /** One plugin's answer that came late: as the loop above, then on with the next plugin. */
+  #judge(arg: AddressArg, hook: 'sender' | 'recipient', nobody: Response, at: number, accepted: Response | undefined, r: HookResult): Awaitable<Judged> {
+    if (r === undefined) return this.#envelope(arg, hook, nobody, at + 1, accepted);
+    if (r.code >= 400) return { response: r, by: this.#plugins[at]!.name };
+    accepted ??= r;
+    return r.final ? this.#backendEnvelope(arg, hook, nobody, accepted) : this.#envelope(arg, hook, nobody, at + 1, accepted);
+  }
+
+  #backendEnvelope(arg: AddressArg, hook: 'sender' | 'recipient', nobody: Response, accepted: Response | undefined): Awaitable<Judged> {
     if (accepted === undefined) return { response: nobody };
-    const fromBackend = await this.#backend.hooks[hook]?.(arg);
-    if (isErrorResponse(fromBackend)) return { response: fromBackend, by: this.#backend.name };
-    // An acceptance without text lets the backend's answer speak for it.
-    return { response: accepted.text === undefined ? fromBackend : accepted };
+    return andThen(this.#backend.hooks[hook]?.(arg), (fromBackend): Judged => {
+      if (isErrorResponse(fromBackend)) return { response: fromBackend, by: this.#backend.name };
+      // An acceptance without text lets the backend's answer speak for it.
+      return { response: accepted.text === undefined ? fromBackend : accepted };
+    });
   }
 
   /** End of session: abort what is in progress and let modules free resources. */

@@ -12,6 +12,7 @@ import type { Hooks } from './plugin.js';
 import { INTERNAL_ERROR, isErrorResponse, type HookResult, type Response } from './response.js';
 import type { Session } from './session.js';
 import type { TransactionSummary } from './transaction-summary.js';
+import { andThen, attempt, isPromiseLike, type Awaitable } from '../util/awaitable.js';
 
 export interface MessageFlowOptions {
   session: Session;
@@ -20,7 +21,7 @@ export interface MessageFlowOptions {
   needFile: boolean;
   tmpdir: string;
   /** Resets the modules after a failure (not the transaction: its answer is still to come). */
-  reset: () => Promise<HookResult>;
+  reset: () => Awaitable<HookResult>;
   /** Told the start, the size and the answer of each message. */
   summary: TransactionSummary;
 }
@@ -54,13 +55,16 @@ export class MessageFlow {
     this.#file = undefined;
   }
 
-  async start(): Promise<HookResult> {
-    const result = await this.#start();
-    this.#o.summary.dataStart(result);
-    return result;
+  start(): Awaitable<HookResult> {
+    return attempt(() =>
+      andThen(this.#start(), (result) => {
+        this.#o.summary.dataStart(result);
+        return result;
+      }),
+    );
   }
 
-  async #start(): Promise<HookResult> {
+  #start(): Awaitable<HookResult> {
     this.closeFile();
     this.#failure = undefined;
     this.#received = 0;
@@ -72,28 +76,35 @@ export class MessageFlow {
         return this.#fail(INTERNAL_ERROR);
       }
     }
-    const fromBackend = await this.#o.backend.dataStart?.(this.#file);
-    if (isErrorResponse(fromBackend)) return this.#fail(fromBackend);
-    for (const p of this.#o.plugins) {
-      const r = await p.dataStart?.(this.#file);
+    return andThen(this.#o.backend.dataStart?.(this.#file), (fromBackend) => (isErrorResponse(fromBackend) ? this.#fail(fromBackend) : this.#startPlugins(0)));
+  }
+
+  #startPlugins(from: number): Awaitable<HookResult> {
+    const plugins = this.#o.plugins;
+    for (let i = from; i < plugins.length; i++) {
+      const r = plugins[i]!.dataStart?.(this.#file);
+      if (isPromiseLike(r)) return andThen(r, (r) => (isErrorResponse(r) ? this.#failAndReset(r) : this.#startPlugins(i + 1)));
       if (isErrorResponse(r)) return this.#failAndReset(r);
     }
     return undefined;
   }
 
   /** One block of the message, as the client sent it (decoded). */
-  async block(bytes: Buffer): Promise<void> {
+  block(bytes: Buffer): Awaitable<void> {
     this.#received += bytes.length;
     this.#o.summary.bytes(bytes.length);
     if (this.#failure) return;
-    for (const p of this.#o.plugins) {
-      const r = await p.dataBlock?.(bytes);
-      if (isErrorResponse(r)) {
-        await this.#failAndReset(r);
-        return;
-      }
+    return attempt(() => this.#blockPlugins(bytes, 0));
+  }
+
+  #blockPlugins(bytes: Buffer, from: number): Awaitable<void> {
+    const plugins = this.#o.plugins;
+    for (let i = from; i < plugins.length; i++) {
+      const r = plugins[i]!.dataBlock?.(bytes);
+      if (isPromiseLike(r)) return andThen(r, (r) => (isErrorResponse(r) ? andThen(this.#failAndReset(r), () => undefined) : this.#blockPlugins(bytes, i + 1)));
+      if (isErrorResponse(r)) return andThen(this.#failAndReset(r), () => undefined);
     }
-    await this.#deliver(bytes);
+    return this.#deliver(bytes);
   }
 
   /**
@@ -101,63 +112,73 @@ export class MessageFlow {
    * temporary file when there is one (the backend reads it at the end),
    * else to the backend.
    */
-  async inject(bytes: Buffer): Promise<void> {
+  inject(bytes: Buffer): Awaitable<void> {
     if (this.#failure) return;
-    if (this.#file) await this.#append(bytes);
-    else await this.#toBackend(bytes);
+    return attempt(() => (this.#file ? this.#append(bytes) : this.#toBackend(bytes)));
   }
 
   /**
    * Stops the message with an error of the protocol's own (a bare LF under
    * the reject policy): the rest of the data is dropped and end() returns it.
    */
-  async abort(response: Response): Promise<void> {
-    if (!this.#failure) await this.#failAndReset(response);
+  abort(response: Response): Awaitable<void> {
+    if (!this.#failure) return attempt(() => andThen(this.#failAndReset(response), () => undefined));
   }
 
   /** The message's answer (the backend's, or the error that stopped it), once the client has sent it all. */
-  async end(): Promise<HookResult> {
-    const result = await this.#end();
-    const { session } = this.#o;
-    session.count(isErrorResponse(result) ? 'messages_refused' : 'messages_accepted');
-    if (isErrorResponse(result) && result.code < 500) session.count('messages_tempfail');
-    session.count('message_bytes', this.#received);
-    this.#o.summary.messageEnd(result);
-    return result;
+  end(): Awaitable<HookResult> {
+    return attempt(() =>
+      andThen(this.#end(), (result) => {
+        const { session } = this.#o;
+        session.count(isErrorResponse(result) ? 'messages_refused' : 'messages_accepted');
+        if (isErrorResponse(result) && result.code < 500) session.count('messages_tempfail');
+        session.count('message_bytes', this.#received);
+        this.#o.summary.messageEnd(result);
+        return result;
+      }),
+    );
   }
 
-  async #end(): Promise<HookResult> {
+  #end(): Awaitable<HookResult> {
     if (this.#failure) return this.#failure;
-    for (const p of this.#o.plugins) {
-      const r = await p.messageEnd?.(this.#file);
+    return this.#endPlugins(0);
+  }
+
+  #endPlugins(from: number): Awaitable<HookResult> {
+    const plugins = this.#o.plugins;
+    for (let i = from; i < plugins.length; i++) {
+      const r = plugins[i]!.messageEnd?.(this.#file);
+      if (isPromiseLike(r)) return andThen(r, (r) => (isErrorResponse(r) ? this.#failAndReset(r) : this.#endPlugins(i + 1)));
       if (isErrorResponse(r)) return this.#failAndReset(r);
     }
     const started = performance.now();
-    const result = await this.#o.backend.messageEnd?.(this.#file);
-    this.#o.session.observe('backend_seconds', (performance.now() - started) / 1000);
-    this.closeFile();
-    if (isErrorResponse(result)) await this.#o.reset();
-    return result;
+    return andThen(this.#o.backend.messageEnd?.(this.#file), (result) => {
+      this.#o.session.observe('backend_seconds', (performance.now() - started) / 1000);
+      this.closeFile();
+      return isErrorResponse(result) ? andThen(this.#o.reset(), () => result) : result;
+    });
   }
 
-  async #deliver(bytes: Buffer): Promise<void> {
-    await this.#toBackend(bytes);
-    if (this.#file && !this.#failure) await this.#append(bytes);
+  #deliver(bytes: Buffer): Awaitable<void> {
+    return andThen(this.#toBackend(bytes), () => {
+      if (this.#file && !this.#failure) return this.#append(bytes);
+    });
   }
 
-  async #toBackend(bytes: Buffer): Promise<void> {
+  #toBackend(bytes: Buffer): Awaitable<void> {
     // Unlike mailfront, a backend's write error is not ignored: a message
     // whose bytes did not reach the queue must never be acknowledged.
-    const r = await this.#o.backend.dataBlock?.(bytes);
-    if (isErrorResponse(r)) await this.#failAndReset(r);
+    return andThen(this.#o.backend.dataBlock?.(bytes), (r) => {
+      if (isErrorResponse(r)) return andThen(this.#failAndReset(r), () => undefined);
+    });
   }
 
-  async #append(bytes: Buffer): Promise<void> {
+  #append(bytes: Buffer): Awaitable<void> {
     try {
       this.#file!.append(bytes);
     } catch (e) {
       this.#o.session.log.warn(`cannot write the temporary file: ${(e as Error).message}`);
-      await this.#failAndReset(INTERNAL_ERROR);
+      return andThen(this.#failAndReset(INTERNAL_ERROR), () => undefined);
     }
   }
 
@@ -166,9 +187,8 @@ export class MessageFlow {
     return r;
   }
 
-  async #failAndReset(r: Response): Promise<Response> {
+  #failAndReset(r: Response): Awaitable<Response> {
     this.#failure = r;
-    await this.#o.reset();
-    return r;
+    return andThen(this.#o.reset(), () => r);
   }
 }

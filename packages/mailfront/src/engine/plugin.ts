@@ -11,8 +11,8 @@ import type { Env, Reply } from '@mailfront/core';
 import type { MessageFile } from './message-file.js';
 import type { HookResult } from './response.js';
 import type { Session } from './session.js';
+import type { Awaitable } from '../util/awaitable.js';
 
-type Awaitable<T> = T | Promise<T>;
 
 /** An envelope address with its parameters; a hook may rewrite `address`. */
 export interface AddressArg {
@@ -63,8 +63,10 @@ export interface PluginContext {
   /**
    * Sends bytes straight to the message (temporary file or backend),
    * bypassing the other plugins, as add-received does with its header.
+   * Returns a promise only when the bytes go somewhere asynchronous: await
+   * what it returns.
    */
-  inject(bytes: Buffer): Promise<void>;
+  inject(bytes: Buffer): Awaitable<void>;
   /** A new empty temporary file (under $TMPDIR), e.g. for a rewritten message. */
   newMessageFile(): MessageFile;
   /**

@@ -5,6 +5,7 @@
  * in one process.
  */
 import { ConfigError, type Env, type Logger, type RateEvent, type Reply, type UcspiContext } from '@mailfront/core';
+import type { Awaitable } from '../util/awaitable.js';
 import { binaryString, textString } from '../util/binary-string.js';
 
 export interface AuthInfo {
@@ -30,8 +31,8 @@ export interface SessionOptions {
   count?: (counter: string, amount: number) => void;
   /** Listen mode: a duration for the listener's timing histograms (core's observeFor). */
   observe?: (name: string, seconds: number) => void;
-  /** Listen mode: the listener's rate limits (core's limitFor). */
-  limit?: (event: RateEvent) => Promise<Reply | undefined>;
+  /** Listen mode: the listener's rate limits (core's limitFor); a promise only when the listener must be asked. */
+  limit?: (event: RateEvent) => Awaitable<Reply | undefined>;
 }
 
 const DECIMAL = /^[0-9]{1,15}$/;
@@ -101,9 +102,13 @@ export class Session {
     this.#observe?.(name, seconds);
   }
 
-  /** mailfront-tcpsvd's rate limit for one more message or recipient: a reply to refuse with, or undefined. */
-  limit(event: RateEvent): Promise<Reply | undefined> {
-    return this.#limit?.(event) ?? Promise.resolve(undefined);
+  /**
+   * mailfront-tcpsvd's rate limit for one more message or recipient: a
+   * reply to refuse with, or undefined; through a promise only when the
+   * listener has to be asked (a limit is set).
+   */
+  limit(event: RateEvent): Awaitable<Reply | undefined> {
+    return this.#limit?.(event);
   }
 
   get authenticated(): boolean {

@@ -14,6 +14,7 @@
 import type { PluginModule } from '../engine/plugin.js';
 import type { Session } from '../engine/session.js';
 import { domainToDisplay } from '@mailfront/core';
+import { andThen } from '../util/awaitable.js';
 import { binaryBytes, binaryString } from '../util/binary-string.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -98,15 +99,14 @@ export const addReceived: PluginModule = {
   create({ session, inject }) {
     const link = linkOf(session);
     return {
-      async dataStart() {
+      dataStart() {
         const trusted = session.authenticated || session.isSet('RELAYCLIENT');
         if (trusted && session.getenv('AUTH_ADD_RECEIVED')?.trim() === '0') return undefined;
         const date = receivedDate(new Date());
         const extra = session.getenv('HEADER_ADD');
         const header =
           fixupHeader(link, date) + (extra !== undefined ? extra + '\n' : '') + standardHeader(link, session, date);
-        await inject(binaryBytes(header));
-        return undefined;
+        return andThen(inject(binaryBytes(header)), () => undefined);
       },
     };
   },

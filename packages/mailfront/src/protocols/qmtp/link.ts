@@ -11,6 +11,7 @@ import { NetstringError, readNetstringLength, TimeoutError, type ByteInput, type
 import type { Engine } from '../../engine/engine.js';
 import { ACCEPTED_MESSAGE, INTERNAL_ERROR, type HookResult, type Response } from '../../engine/response.js';
 import { DIE_CODE, EXIT_DIE, frameDie, frameResponse } from './replies.js';
+import type { Awaitable } from '../../util/awaitable.js';
 
 /** A fatal framing error: the session ends with `Z<text>` and exit status 111. */
 export class ProtocolDie extends Error {
@@ -105,7 +106,7 @@ export class NetstringLink {
   }
 
   /** An engine step; an exception (a bug in a plugin) costs the message, not the session. */
-  async safely(step: () => Promise<HookResult>): Promise<HookResult> {
+  async safely(step: () => Awaitable<HookResult>): Promise<HookResult> {
     try {
       return await step();
     } catch (e) {

@@ -24,43 +24,52 @@ import {
   VRFY_REPLY,
 } from './replies.js';
 import { CONTINUE, type Next, type SmtpContext } from './state.js';
+import { andThen, type Awaitable } from '../../util/awaitable.js';
 
-type Handler = (c: SmtpContext, argument: string) => Promise<Next> | Next;
+/** A handler answers at once when every hook it runs does (util/awaitable.ts). */
+type Handler = (c: SmtpContext, argument: string) => Awaitable<Next>;
 
 /** Fixed EHLO capabilities, after those the plugins add, in mailfront's order. */
 const BASE_CAPABILITIES = ['8BITMIME', 'ENHANCEDSTATUSCODES', 'PIPELINING'];
 
 /** Runs the reset hooks; a failing reset ends the session as mailfront does (status 0). */
-async function resetTransaction(c: SmtpContext): Promise<Next> {
+function resetTransaction(c: SmtpContext): Awaitable<Next> {
   c.transaction.clear();
-  const r = await c.engine.reset();
-  if (isErrorResponse(r)) {
-    c.reply(toReply(r, OK));
-    return { exit: 0 };
-  }
-  return CONTINUE;
+  return andThen(c.engine.reset(), (r) => {
+    if (isErrorResponse(r)) {
+      c.reply(toReply(r, OK));
+      return { exit: 0 };
+    }
+    return CONTINUE;
+  });
 }
 
-const helo: Handler = async (c, argument) => {
-  const next = await resetTransaction(c);
-  if (next !== CONTINUE) return next;
-  const r = await c.engine.helo(argument, []);
-  c.reply(toReply(r, { code: 250, text: c.config.domain }));
-  return CONTINUE;
-};
+/** Resets the transaction, then goes on with `then` unless the reset ended the session. */
+function afterReset(c: SmtpContext, then: () => Awaitable<Next>): Awaitable<Next> {
+  return andThen(resetTransaction(c), (next) => (next === CONTINUE ? then() : next));
+}
 
-const ehlo: Handler = async (c, argument) => {
+const helo: Handler = (c, argument) =>
+  afterReset(c, () =>
+    andThen(c.engine.helo(argument, []), (r) => {
+      c.reply(toReply(r, { code: 250, text: c.config.domain }));
+      return CONTINUE;
+    }),
+  );
+
+const ehlo: Handler = (c, argument) => {
   c.engine.session.protocol = 'ESMTP';
-  const next = await resetTransaction(c);
-  if (next !== CONTINUE) return next;
-  const capabilities: string[] = [];
-  const r = await c.engine.helo(argument, capabilities);
-  if (isErrorResponse(r)) {
-    c.reply(toReply(r, OK));
-    return CONTINUE;
-  }
-  c.reply({ code: 250, text: [c.config.domain, ...capabilities, ...ourCapabilities(c)].join('\n') });
-  return CONTINUE;
+  return afterReset(c, () => {
+    const capabilities: string[] = [];
+    return andThen(c.engine.helo(argument, capabilities), (r) => {
+      if (isErrorResponse(r)) {
+        c.reply(toReply(r, OK));
+        return CONTINUE;
+      }
+      c.reply({ code: 250, text: [c.config.domain, ...capabilities, ...ourCapabilities(c)].join('\n') });
+      return CONTINUE;
+    });
+  });
 };
 
 /**
@@ -108,24 +117,28 @@ function refusedDuringChunking(c: SmtpContext): boolean {
   return true;
 }
 
-const mail: Handler = async (c, argument) => {
+const mail: Handler = (c, argument) => {
   c.log.info(`MAIL ${argument}`);
   if (refusedDuringChunking(c)) return CONTINUE;
-  const next = await resetTransaction(c);
-  if (next !== CONTINUE) return next;
-  if (await offerAddress(c, argument, 'sender')) c.transaction.sawMail = true;
-  return CONTINUE;
+  return afterReset(c, () =>
+    andThen(offerAddress(c, argument, 'sender'), (accepted) => {
+      if (accepted) c.transaction.sawMail = true;
+      return CONTINUE;
+    }),
+  );
 };
 
-const rcpt: Handler = async (c, argument) => {
+const rcpt: Handler = (c, argument) => {
   c.log.info(`RCPT ${argument}`);
   if (refusedDuringChunking(c)) return CONTINUE;
   if (!c.transaction.sawMail) {
     c.reply(MAIL_FIRST);
     return CONTINUE;
   }
-  if (await offerAddress(c, argument, 'recipient')) c.transaction.sawRcpt = true;
-  return CONTINUE;
+  return andThen(offerAddress(c, argument, 'recipient'), (accepted) => {
+    if (accepted) c.transaction.sawRcpt = true;
+    return CONTINUE;
+  });
 };
 
 const data: Handler = async (c) => {
@@ -146,11 +159,11 @@ const data: Handler = async (c) => {
   return CONTINUE;
 };
 
-const rset: Handler = async (c) => {
-  const next = await resetTransaction(c);
-  if (next === CONTINUE) c.reply(OK);
-  return next;
-};
+const rset: Handler = (c) =>
+  andThen(resetTransaction(c), (next) => {
+    if (next === CONTINUE) c.reply(OK);
+    return next;
+  });
 
 const quit: Handler = (c) => {
   c.reply(GOODBYE);

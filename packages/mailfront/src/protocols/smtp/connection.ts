@@ -10,10 +10,11 @@
  * soon as the input runs dry (never held while we wait for the client).
  */
 import type { Readable, Writable } from 'node:stream';
-import { CommandLog, formatSmtpReply, readLine, startTls, TimeoutError, untilWindDown, WOUND_DOWN, type ByteInput, type Output, type Reply } from '@mailfront/core';
+import { CommandLog, formatSmtpReply, LineReader, readLine, startTls, TimeoutError, WOUND_DOWN, type ByteInput, type Line, type Output, type Reply } from '@mailfront/core';
 import type { Engine } from '../../engine/engine.js';
 import type { PluginCommand } from '../../engine/plugin.js';
 import { INTERNAL_ERROR } from '../../engine/response.js';
+import { isPromiseLike, type Awaitable } from '../../util/awaitable.js';
 import { binaryBytes } from '../../util/binary-string.js';
 import { builtinCommand } from './commands.js';
 import type { SmtpConfig } from './config.js';
@@ -42,6 +43,8 @@ export class SmtpConnection implements SmtpContext {
   readonly transaction = new Transaction();
   #notImplemented = 0;
   #deadline: number;
+  /** The command line being read, kept across waits for the client. */
+  readonly #lines: LineReader;
   #commands: PluginCommand[] = [];
   /** Keeps credentials out of the log (AUTH arguments, base64 lines after AUTH). */
   #commandLog = new CommandLog();
@@ -54,6 +57,7 @@ export class SmtpConnection implements SmtpContext {
     this.connection = options.connection;
     this.windDown = options.windDown;
     this.#deadline = Date.now() + options.config.sessionTimeoutMs;
+    this.#lines = new LineReader(options.config.maxLineLength);
   }
 
   get log() {
@@ -103,16 +107,15 @@ export class SmtpConnection implements SmtpContext {
     for (;;) {
       // A client that sends commands without reading the replies is not
       // read further until it does (and is dropped after the idle timeout).
-      if (!(await this.output.drainedWithin(this.readTimeout()))) {
+      if (this.output.needsDrain && !(await this.output.drainedWithin(this.readTimeout()))) {
         this.log.info('Timed out');
         this.output.abandon();
         return 1;
       }
       let line;
       try {
-        // A message in DATA is never cut short; a session that waits for
-        // its next command when the listener stops is told so and ends.
-        line = this.windDown?.aborted ? WOUND_DOWN : await untilWindDown(readLine(this.input, this.config.maxLineLength, this.readTimeout()), this.windDown);
+        line = this.#nextCommand();
+        if (isPromiseLike(line)) line = await line;
       } catch (e) {
         if (!(e instanceof TimeoutError)) throw e;
         this.reply(timedOut(this.config.domain));
@@ -130,9 +133,38 @@ export class SmtpConnection implements SmtpContext {
         this.reply(LINE_TOO_LONG);
         continue;
       }
-      const next = await this.#dispatchSafely(line.bytes.toString('latin1'));
+      let next = this.#dispatchSafely(line.bytes.toString('latin1'));
+      if (isPromiseLike(next)) next = await next;
       if (next !== CONTINUE) return next.exit;
       if (this.output.failed) return 1;
+    }
+  }
+
+  /**
+   * The next command line: at once when its bytes are here (a pipelined
+   * batch), else after waiting for the client. A message in DATA is never
+   * cut short, but a session that waits for its next command when the
+   * listener stops is told so (WOUND_DOWN) and ends.
+   */
+  #nextCommand(): Awaitable<Line | null | typeof WOUND_DOWN> {
+    if (this.windDown?.aborted) return WOUND_DOWN;
+    for (;;) {
+      const chunk = this.input.readNow();
+      if (chunk === undefined) return this.#waitForCommand();
+      const line = this.#lines.take(chunk, this.input);
+      if (line !== undefined) return line;
+    }
+  }
+
+  async #waitForCommand(): Promise<Line | null | typeof WOUND_DOWN> {
+    const timeout = this.readTimeout();
+    for (;;) {
+      await this.input.wait(timeout, this.windDown);
+      if (this.windDown?.aborted) return WOUND_DOWN;
+      for (let chunk; (chunk = this.input.readNow()) !== undefined; ) {
+        const line = this.#lines.take(chunk, this.input);
+        if (line !== undefined) return line;
+      }
     }
   }
 
@@ -141,19 +173,25 @@ export class SmtpConnection implements SmtpContext {
    * client one `451 Internal error` and a fresh transaction, not the
    * connection.
    */
-  async #dispatchSafely(text: string): Promise<Next> {
+  #dispatchSafely(text: string): Awaitable<Next> {
+    let next: Awaitable<Next>;
     try {
-      return await this.#dispatch(text);
+      next = this.#dispatch(text);
     } catch (e) {
-      this.log.warn(`internal error: ${(e as Error).message}`);
-      this.reply(INTERNAL_ERROR);
-      this.transaction.clear();
-      await this.engine.reset().catch(() => undefined);
-      return CONTINUE;
+      return this.#internalError(e);
     }
+    return isPromiseLike(next) ? Promise.resolve(next).catch((e: unknown) => this.#internalError(e)) : next;
   }
 
-  async #dispatch(text: string): Promise<Next> {
+  async #internalError(e: unknown): Promise<Next> {
+    this.log.warn(`internal error: ${(e as Error).message}`);
+    this.reply(INTERNAL_ERROR);
+    this.transaction.clear();
+    await Promise.resolve(this.engine.reset()).catch(() => undefined);
+    return CONTINUE;
+  }
+
+  #dispatch(text: string): Awaitable<Next> {
     const split = /[ \t]/.exec(text);
     const verb = split ? text.slice(0, split.index) : text;
     const argument = split ? text.slice(split.index).replace(/^[ \t]+/, '') : '';

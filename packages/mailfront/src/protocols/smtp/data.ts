@@ -11,9 +11,11 @@ import { ACCEPTED_MESSAGE, INTERNAL_ERROR, isErrorResponse, toReply } from '../.
 import { enforceNewlinePolicy, reportBareNewlines } from './newline-policy.js';
 import { GO_AHEAD, OK, timedOut } from './replies.js';
 import { CONTINUE, type Next, type SmtpContext } from './state.js';
+import { isPromiseLike, type Awaitable } from '../../util/awaitable.js';
 
 export async function receiveMessage(c: SmtpContext): Promise<Next> {
-  const started = await c.engine.data.start();
+  let started = c.engine.data.start();
+  if (isPromiseLike(started)) started = await started;
   if (isErrorResponse(started)) {
     // No 354: a client that follows RFC 5321 sends no body, and any lines it
     // does send are read as commands, as mailfront does.
@@ -22,10 +24,16 @@ export async function receiveMessage(c: SmtpContext): Promise<Next> {
   }
   c.reply(GO_AHEAD);
   const decoder = new DataDecoder(c.input, { timeoutMs: c.readTimeout() });
+  // Each step is awaited only when it did not finish at once (util/awaitable.ts).
   try {
-    for (let block; (block = await decoder.next()) !== null; ) {
-      await enforceNewlinePolicy(c, decoder);
-      await passBlock(c, block);
+    for (;;) {
+      let block = decoder.next();
+      if (isPromiseLike(block)) block = await block;
+      if (block === null) break;
+      const policy = enforceNewlinePolicy(c, decoder);
+      if (isPromiseLike(policy)) await policy;
+      const passed = passBlock(c, block);
+      if (isPromiseLike(passed)) await passed;
     }
   } catch (e) {
     return connectionLost(c, e);
@@ -33,17 +41,21 @@ export async function receiveMessage(c: SmtpContext): Promise<Next> {
   // A bare CR in the last chunk is counted only once the chunk is decoded.
   await enforceNewlinePolicy(c, decoder);
   reportBareNewlines(c, decoder);
-  c.reply(toReply(await c.engine.data.end(), ACCEPTED_MESSAGE));
+  let answer = c.engine.data.end();
+  if (isPromiseLike(answer)) answer = await answer;
+  c.reply(toReply(answer, ACCEPTED_MESSAGE));
   return CONTINUE;
 }
 
 /** One decoded block into the chain; a plugin that throws fails the message, not the session. */
-export async function passBlock(c: SmtpContext, block: Buffer): Promise<void> {
-  await c.engine.data.block(block).catch(async (e: Error) => {
+export function passBlock(c: SmtpContext, block: Buffer): Awaitable<void> {
+  const failed = (e: unknown) => {
     // Keep reading to the end of the message so the client stays in step.
-    c.log.warn(`internal error: ${e.message}`);
-    await c.engine.data.abort(INTERNAL_ERROR);
-  });
+    c.log.warn(`internal error: ${(e as Error).message}`);
+    return c.engine.data.abort(INTERNAL_ERROR);
+  };
+  const passed = c.engine.data.block(block);
+  return isPromiseLike(passed) ? Promise.resolve(passed).catch(failed) : passed;
 }
 
 /** Input ended or stalled inside a message: the message is dropped and the session ends. */

@@ -22,6 +22,7 @@ import {
   NON_ASCII_SENDER,
 } from './replies.js';
 import type { SmtpContext } from './state.js';
+import { andThen, type Awaitable } from '../../util/awaitable.js';
 
 type Hook = 'sender' | 'recipient';
 
@@ -37,7 +38,7 @@ function charsetProblem(address: string, hook: Hook, utf8: boolean): Reply | und
 }
 
 /** Parses a MAIL/RCPT argument and runs the hooks; true when the address was accepted. */
-export async function offerAddress(c: SmtpContext, argument: string, hook: Hook): Promise<boolean> {
+export function offerAddress(c: SmtpContext, argument: string, hook: Hook): Awaitable<boolean> {
   const parsed = parseAddressArgument(argument);
   if (!parsed.ok) {
     c.reply(parsed.problem === 'too-long' ? ADDRESS_TOO_LONG : BAD_ADDRESS);
@@ -56,10 +57,10 @@ export async function offerAddress(c: SmtpContext, argument: string, hook: Hook)
     return false;
   }
   c.engine.session.utf8 = c.transaction.utf8;
-  const reply =
-    hook === 'sender'
-      ? toReply(await c.engine.sender(parsed), ACCEPTED_SENDER)
-      : toReply(await c.engine.recipient(parsed), ACCEPTED_RECIPIENT);
-  c.reply(reply);
-  return reply.code < 400;
+  const answer = hook === 'sender' ? c.engine.sender(parsed) : c.engine.recipient(parsed);
+  return andThen(answer, (r) => {
+    const reply = toReply(r, hook === 'sender' ? ACCEPTED_SENDER : ACCEPTED_RECIPIENT);
+    c.reply(reply);
+    return reply.code < 400;
+  });
 }

@@ -14,6 +14,7 @@
  * nothing more reaches the queue.
  */
 import type { SmtpContext } from './state.js';
+import type { Awaitable } from '../../util/awaitable.js';
 import { BARE_CR, BARE_NEWLINE } from './replies.js';
 
 export interface NewlineCounts {
@@ -22,10 +23,10 @@ export interface NewlineCounts {
 }
 
 /** After each decoded block, and at the end: stops the message once the policy refuses what was counted. */
-export async function enforceNewlinePolicy(c: SmtpContext, counts: NewlineCounts): Promise<void> {
+export function enforceNewlinePolicy(c: SmtpContext, counts: NewlineCounts): Awaitable<void> {
   const policy = c.config.bareNewline;
-  if (policy === 'reject' && counts.bareLf + counts.bareCr > 0) await c.engine.data.abort(BARE_NEWLINE);
-  else if (policy === 'reject-cr' && counts.bareCr > 0) await c.engine.data.abort(BARE_CR);
+  if (policy === 'reject' && counts.bareLf + counts.bareCr > 0) return c.engine.data.abort(BARE_NEWLINE);
+  if (policy === 'reject-cr' && counts.bareCr > 0) return c.engine.data.abort(BARE_CR);
 }
 
 /** At the end of the message: one log line when it had bare CRs or LFs. */
