@@ -17,6 +17,8 @@ import {
   envDuration,
   escapeLogText,
   ExecError,
+  EXIT_TEMPORARY,
+  EXIT_USAGE,
   handOff,
   Output,
   parseCli,
@@ -35,8 +37,6 @@ export const PROGRAM = 'greetwait';
 /** The reply to an early talker, in place of the greeting. */
 export const EARLY_TALKER_REPLY = '554 5.7.1 Protocol violation: you talked before my greeting; closing connection.\r\n';
 export const EXIT_REFUSED = 1;
-const EXIT_USAGE = 100;
-const EXIT_TEMPORARY = 111;
 /** After the 554, input is read and dropped this long, so that closing with unread input (a TCP reset) cannot destroy the reply. */
 export const DRAIN_MS = 2000;
 /** How much of the early talk is shown in the log. */
@@ -53,7 +53,6 @@ client that sends anything before then gets "554 5.7.1" and is disconnected;
 a patient one is handed to PROGRAM, which greets it. $GREETWAIT, when set,
 replaces SECONDS; empty: no wait.`,
   minArgs: 2,
-  usageExitCode: EXIT_USAGE,
 };
 
 /** In mailfront-tcpsvd every waiting session of the process shares this one scheduler. */

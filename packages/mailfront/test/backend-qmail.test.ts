@@ -1,49 +1,26 @@
 import t from 'tap';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scratchDir, waitFor } from '@mailfront/testkit';
+import { waitFor } from '@mailfront/testkit';
 import { statusResponse } from '../src/backends/qmail-queue-status.js';
-import { CLIENT, dialog, slowClient } from './helpers/dialog.js';
-
-/** A qmail home with a fake qmail-queue that saves fd 0 and fd 1, then `done`, and exits $QQEXIT. */
-function qmailHome(t: { teardown(fn: () => void): void }) {
-  const home = scratchDir(t);
-  mkdirSync(join(home, 'bin'));
-  const qq = join(home, 'bin', 'qmail-queue');
-  writeFileSync(
-    qq,
-    `#!/bin/sh
-cat > "$OUT/msg"
-cat <&1 > "$OUT/env"
-pwd > "$OUT/pwd"
-echo "$TCPREMOTEIP $EXTRA" > "$OUT/vars"
-: > "$OUT/done"
-[ -n "$QQSIGNAL" ] && kill -$QQSIGNAL $$
-exit \${QQEXIT:-0}
-`,
-  );
-  chmodSync(qq, 0o755);
-  const out = join(home, 'out');
-  mkdirSync(out);
-  const read = (name: string) => (existsSync(join(out, name)) ? readFileSync(join(out, name), 'latin1') : undefined);
-  return { home, out, read, env: { ...CLIENT, QMAILHOME: home, OUT: out } };
-}
+import { qmailQueueProbe } from './helpers/queue-capture.js';
+import { dialog, slowClient } from './helpers/dialog.js';
 
 const SESSION = 'MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\nDATA\r\nSubject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n';
 
 t.test('success: message on fd 0, envelope on fd 1, 250 with pid and size', async (t) => {
-  const q = qmailHome(t);
+  const q = qmailQueueProbe(t);
   const r = await dialog(['qmail', 'accept'], SESSION, q.env);
   t.match(r.replies.at(-2), /^250 2\.6\.0 Accepted message qp \d+ bytes 17$/);
   t.equal(q.read('msg'), 'Subject: x\n\nbody\n');
   t.equal(q.read('env'), 'Fa@example.com\0Tb@example.org\0Tc@example.org\0\0', 'exact envelope bytes');
   t.equal(q.read('pwd')!.trim(), q.home, 'qmail-queue runs in QMAILHOME');
-  t.equal(q.read('vars'), '198.51.100.7 \n', 'it inherits the environment');
+  t.equal(q.read('vars'), '198.51.100.7||unset', 'it inherits the environment');
   t.ok(r.log.some((l) => /^2\.6\.0 Accepted message qp \d+ bytes 17$/.test(l)));
 });
 
 t.test('with a temporary file (force-file) and injected headers', async (t) => {
-  const q = qmailHome(t);
+  const q = qmailQueueProbe(t);
   const r = await dialog(['qmail', 'add-received', 'accept', 'force-file'], SESSION, q.env);
   t.match(r.replies.at(-2), /^250 2\.6\.0 Accepted message qp \d+ bytes \d+$/);
   t.match(q.read('msg'), /^Received: from client\.example\.net \(client\.example\.net \[198\.51\.100\.7\]\)\n  by mx\.example\.com/);
@@ -52,7 +29,7 @@ t.test('with a temporary file (force-file) and injected headers', async (t) => {
 });
 
 t.test('every exit status gets its text and class', async (t) => {
-  const q = qmailHome(t);
+  const q = qmailQueueProbe(t);
   for (const [status, reply] of [
     [11, '554 5.1.3 Address too long.'],
     [31, '554 5.3.0 Message refused.'],
@@ -70,13 +47,13 @@ t.test('every exit status gets its text and class', async (t) => {
 });
 
 t.test('QQERRMSG_<n> replaces the text; the class stays', async (t) => {
-  const q = qmailHome(t);
+  const q = qmailQueueProbe(t);
   const r = await dialog(['qmail', 'accept'], SESSION, { ...q.env, QQEXIT: '31', QQERRMSG_31: '5.7.1 Not here.' });
   t.equal(r.replies.at(-2), '554 5.7.1 Not here.');
 });
 
 t.test('a crash, a missing program, a missing QMAILHOME', async (t) => {
-  const q = qmailHome(t);
+  const q = qmailQueueProbe(t);
   const crash = await dialog(['qmail', 'accept'], SESSION, { ...q.env, QQSIGNAL: 'KILL' });
   t.equal(crash.replies.at(-2), '451 4.3.0 qmail-queue crashed.');
   const missing = await dialog(['qmail', 'accept'], SESSION, { ...q.env, QMAILQUEUE: join(q.home, 'nope') });
@@ -89,7 +66,7 @@ t.test('a crash, a missing program, a missing QMAILHOME', async (t) => {
 });
 
 t.test('QMAILQUEUE names the program (the filter hook)', async (t) => {
-  const q = qmailHome(t);
+  const q = qmailQueueProbe(t);
   const filter = join(q.home, 'bin', 'filter');
   writeFileSync(filter, '#!/bin/sh\ncat > "$OUT/filtered"; exit 31\n');
   chmodSync(filter, 0o755);
@@ -99,13 +76,13 @@ t.test('QMAILQUEUE names the program (the filter hook)', async (t) => {
 });
 
 t.test('a refused or dropped message never gets an envelope', async (t) => {
-  const q = qmailHome(t);
+  const q = qmailQueueProbe(t);
   const refused = await dialog(['qmail', 'accept'], SESSION.replace('body', 'bo\ndy'), { ...q.env, SMTP_BARE_NEWLINE: 'reject' });
   t.match(refused.replies.at(-2), /^550 5\.5\.2/);
   await waitFor('qmail-queue to finish', () => q.read('done') !== undefined);
   t.equal(q.read('env'), '', 'qmail-queue saw no envelope, so it queued nothing');
 
-  const q2 = qmailHome(t);
+  const q2 = qmailQueueProbe(t);
   const client = slowClient();
   client.send('MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\npartial\r\n');
   setTimeout(() => client.end(), 100);
@@ -116,7 +93,7 @@ t.test('a refused or dropped message never gets an envelope', async (t) => {
 });
 
 t.test('a large message streams through with backpressure', async (t) => {
-  const q = qmailHome(t);
+  const q = qmailQueueProbe(t);
   const line = 'x'.repeat(998) + '\r\n';
   const body = line.repeat(5000);
   const r = await dialog(['qmail', 'accept'], `MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\n${body}.\r\nQUIT\r\n`, q.env);

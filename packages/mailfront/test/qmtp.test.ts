@@ -1,9 +1,8 @@
 // QMTP sessions through the whole receiver: mailfront's transcripts
 // (reference A.8) and where we answer differently on purpose.
 import t from 'tap';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { scratchDir, waitFor } from '@mailfront/testkit';
+import { waitFor } from '@mailfront/testkit';
+import { qmailQueueProbe } from './helpers/queue-capture.js';
 import { CLIENT, events, ns, probePlugin, qmtpPackage, qmtpSession, queue } from './qmtp-fixtures.js';
 
 const ENV = { TCPLOCALHOST: 'mx.example.com', TCPREMOTEIP: '198.51.100.7' };
@@ -193,15 +192,10 @@ t.test('UTF-8 addresses pass as they are; other 8-bit addresses are refused befo
   t.equal(bad.stdout, ns('D5.1.7 Sender address is not valid UTF-8.'));
 });
 
-/** A qmail home whose fake qmail-queue saves fd 0 and fd 1, then writes `done`. */
+/** qmailQueueProbe, and a wait for its qmail-queue to finish (it may outlive an aborted session briefly). */
 function qmailHome(t: Parameters<typeof queue>[0]) {
-  const home = scratchDir(t);
-  mkdirSync(join(home, 'bin'));
-  writeFileSync(join(home, 'bin', 'qmail-queue'), '#!/bin/sh\ncat > "$OUT/msg"\ncat <&1 > "$OUT/env"\necho > "$OUT/done"\n', { mode: 0o755 });
-  const read = (name: string) => (existsSync(join(home, name)) ? readFileSync(join(home, name), 'latin1') : undefined);
-  /** Resolves once qmail-queue has finished (it may outlive an aborted session briefly). */
-  const finished = () => waitFor('qmail-queue to finish', () => existsSync(join(home, 'done')));
-  return { read, finished, env: { ...CLIENT, QMAILHOME: home, OUT: home } };
+  const q = qmailQueueProbe(t);
+  return { ...q, finished: () => waitFor('qmail-queue to finish', () => q.read('done') !== undefined) };
 }
 
 t.test('qmail backend: the envelope holds the accepted recipients only', async (t) => {

@@ -1,13 +1,14 @@
 // The qmail backend in a long-lived process: qmail-queue through the
 // helper shells (listen mode), with the same results as a direct spawn.
 import t from 'tap';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ListenSession } from '@mailfront/core';
 import { scratchDir } from '@mailfront/testkit';
 import { QueueHelperPool, requestLine, shellQuote } from '../src/backends/queue-helper.js';
 import { MessageFile } from '../src/engine/message-file.js';
-import { CLIENT, dialog } from './helpers/dialog.js';
+import { qmailQueueProbe } from './helpers/queue-capture.js';
+import { dialog } from './helpers/dialog.js';
 
 const listen: ListenSession = {
   id: 1,
@@ -15,29 +16,6 @@ const listen: ListenSession = {
   windDown: new AbortController().signal,
   count: () => {},
 };
-
-function qmailHome(t: { teardown(fn: () => void): void }) {
-  const home = scratchDir(t);
-  mkdirSync(join(home, 'bin'));
-  const qq = join(home, 'bin', 'qmail-queue');
-  writeFileSync(
-    qq,
-    `#!/bin/sh
-cat > "$OUT/msg"
-cat <&1 > "$OUT/env"
-pwd > "$OUT/pwd"
-printf '%s|%s|%s' "$TCPREMOTEIP" "$TRICKY" "\${UNSET-unset}" > "$OUT/vars"
-echo $$ > "$OUT/pid"
-[ -n "$QQSIGNAL" ] && kill -$QQSIGNAL $$
-exit \${QQEXIT:-0}
-`,
-  );
-  chmodSync(qq, 0o755);
-  const out = join(home, 'out');
-  mkdirSync(out);
-  const read = (name: string) => (existsSync(join(out, name)) ? readFileSync(join(out, name), 'latin1') : undefined);
-  return { home, out, read, env: { ...CLIENT, QMAILHOME: home, OUT: out } };
-}
 
 const SESSION = 'MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\nSubject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n';
 
@@ -48,7 +26,7 @@ t.test('shell quoting: any text, one line', async (t) => {
 });
 
 t.test('listen mode: qmail-queue runs from a helper, with the message, the envelope, its directory and environment', async (t) => {
-  const q = qmailHome(t);
+  const q = qmailQueueProbe(t);
   const tricky = `quote ' dollar $HOME back\`tick\` new\nline "double" \\ end`;
   const r = await dialog(['qmail', 'accept'], SESSION, { ...q.env, TRICKY: tricky }, undefined, listen);
   t.match(r.replies.at(-2), /^250 2\.6\.0 Accepted message qp \d+ bytes 17$/);
@@ -60,14 +38,14 @@ t.test('listen mode: qmail-queue runs from a helper, with the message, the envel
 });
 
 t.test('listen mode with a temporary file (force-file): the same', async (t) => {
-  const q = qmailHome(t);
+  const q = qmailQueueProbe(t);
   const r = await dialog(['qmail', 'add-received', 'accept', 'force-file'], SESSION, q.env, undefined, listen);
   t.match(r.replies.at(-2), /^250 2\.6\.0 Accepted message qp \d+ bytes \d+$/);
   t.match(q.read('msg'), /^Received: from client\.example\.net[^]*\n\nbody\n$/);
 });
 
 t.test('listen mode: failures are never acknowledged', async (t) => {
-  const q = qmailHome(t);
+  const q = qmailQueueProbe(t);
   const status = await dialog(['qmail', 'accept'], SESSION, { ...q.env, QQEXIT: '53' }, undefined, listen);
   t.equal(status.replies.at(-2), '451 4.3.0 Write error (queue full?).');
   const perm = await dialog(['qmail', 'accept'], SESSION, { ...q.env, QQEXIT: '31' }, undefined, listen);
@@ -82,7 +60,7 @@ t.test('listen mode: failures are never acknowledged', async (t) => {
 });
 
 t.test('a variable sh cannot export: spawned directly instead', async (t) => {
-  const q = qmailHome(t);
+  const q = qmailQueueProbe(t);
   const r = await dialog(['qmail', 'accept'], SESSION, { ...q.env, 'ODD-NAME': 'x' }, undefined, listen);
   t.match(r.replies.at(-2), /^250 2\.6\.0 Accepted message qp \d+ bytes 17$/);
   t.equal(q.read('msg'), 'Subject: x\n\nbody\n');

@@ -16,6 +16,7 @@ import {
   createLogger,
   envDuration,
   ExecError,
+  EXIT_TEMPORARY,
   handOff,
   parseCli,
   ProxyHeaderError,
@@ -36,8 +37,6 @@ import pkg from '../package.json' with { type: 'json' };
 export const PROGRAM = 'proxy-env';
 /** The connection was refused: untrusted peer, or no valid header in time. */
 export const EXIT_REFUSED = 1;
-const EXIT_USAGE = 100;
-const EXIT_TEMPORARY = 111;
 /** The specification asks for at least 3 s (TCP retransmission); Postfix waits 5. */
 const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -51,7 +50,6 @@ stands for, and runs PROGRAM with the connection. PROXY_FROM: addresses and
 CIDR blocks (10.0.0.0/8,2001:db8::/32); empty: no header, run PROGRAM at once.
 PROXY_TIMEOUT: time allowed for the header (default 5 s).`,
   minArgs: 1,
-  usageExitCode: EXIT_USAGE,
 };
 
 export interface MainOptions {

@@ -7,7 +7,7 @@
  * the `program[pid]:` form of the other binaries: log filters written for
  * rblsmtpd (fail2ban, qmailanalog-style scripts) match on it.
  */
-import { ConfigError, countFor, envDuration, escapeLogText, ExecError, handOff, parseCli, sessionPid, ucspiFromEnv, type CliSpec, type Env, type ExecOptions, type Io } from '@mailfront/core';
+import { ConfigError, countFor, envDuration, escapeLogText, ExecError, EXIT_TEMPORARY, EXIT_USAGE, handOff, parseCli, sessionPid, ucspiFromEnv, type CliSpec, type Env, type ExecOptions, type Io } from '@mailfront/core';
 import { DnsblNameError, normaliseZone, reversedAddress } from '@mailfront/dnsbl';
 import pkg from '../package.json' with { type: 'json' };
 import { consultLists, planSteps, verdictFromVariable, type Verdict } from './decision.js';
@@ -15,8 +15,6 @@ import { createListLookup } from './lookup.js';
 import { holdRefusal, refusalLine } from './refusal.js';
 
 export const PROGRAM = 'rblsmtpd';
-const EXIT_USAGE = 100;
-const EXIT_TEMPORARY = 111;
 /** The original's default length of the refusal conversation. */
 const DEFAULT_TIMEOUT_SECONDS = 60;
 /** setTimeout's limit (about 24.8 days); longer -t values are cut to it. */
