@@ -12,7 +12,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { WORKER_MARK } from './ipc.js';
 import { PROGRAM } from './log.js';
 import { EXIT_USAGE, parseOptions, USAGE } from './options.js';
-import { runWithMetrics } from './run-with-metrics.js';
+import { runPrimary } from './primary.js';
 import type { ProcessPort } from './process-port.js';
 import { runWorker } from './worker.js';
 
@@ -55,5 +55,5 @@ export async function main(argv: string[], env: Env, io: Io, port: ProcessPort):
       return EXIT_USAGE;
   }
   if (env[WORKER_MARK] !== undefined) return runWorker(parsed.options, env, io, port);
-  return runWithMetrics(parsed.options, argv, env, io, port);
+  return runPrimary(parsed.options, argv, env, io, port);
 }

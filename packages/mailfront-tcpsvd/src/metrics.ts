@@ -8,7 +8,7 @@
  */
 import { MetricSet, startMetricsServer, type ListenAddress, type MetricsServer } from '@mailfront/metrics';
 import type { ListenerHooks, SessionEnd } from './events.js';
-import { EXIT_DENY, OVER_PER_HOST_LIMIT, RATE_LIMITED } from './session.js';
+import { EXIT_DENY, OVER_PER_HOST_LIMIT, RATE_LIMITED } from './listener.js';
 
 const PREFIXED = /^(recipients_rejected|dnsbl_hits):(.+)$/;
 

@@ -15,19 +15,26 @@
  * its raw handle; the worker wraps it unread (worker.ts), so an external
  * program spawned onto it sees every byte the client sent. Our copy is
  * closed once sent.
+ *
+ * With --metrics the endpoint is bound first (before the listening port
+ * and the drop of ids, so a privileged port works too), the listener runs
+ * with the metric set on its events, and the endpoint closes when it is
+ * done.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { envDuration, type Env, type Io } from '@mailfront/core';
+import { MetricSet } from '@mailfront/metrics';
 import { AddressError, bindAddress, EXIT_UNKNOWN, portNumber, unmapped } from './address.js';
 import { noHooks, type Arrival, type ListenerHooks } from './events.js';
 import { ConnectionTable } from './limits.js';
 import { createListenerLog, logField, type ListenerLog } from './log.js';
+import { metricsHooks, serveMetrics } from './metrics.js';
 import type { ListenerOptions } from './options.js';
 import type { ProcessPort } from './process-port.js';
 import { DropError, dropPrivileges, resolveIds, UnknownUserError, type Ids } from './privileges.js';
 import { ProgramTable } from './programs.js';
 import { PrimaryRateLimits } from './rate-limits.js';
-import { EXIT_DROP } from './session.js';
+import { EXIT_DROP } from './listener.js';
 import { installStopAndReload } from './signals.js';
 import { sessionBaseEnv } from './worker.js';
 import { WorkerPool } from './workers.js';
@@ -75,6 +82,25 @@ export async function runPrimary(
   hooks: ListenerHooks = noHooks(),
 ): Promise<number> {
   const log = createListenerLog(options.verbose, io.stdout, io.stderr);
+  if (!options.metrics) return listenAndServe(options, argv, env, io, port, hooks, log);
+  const set = new MetricSet();
+  let server;
+  try {
+    server = await serveMetrics(set, options.metrics, (text) => log.warn(text));
+  } catch (e) {
+    log.fatal(`unable to bind the metrics socket: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    return EXIT_FATAL;
+  }
+  log.info(`metrics on http://${options.metrics.host.includes(':') ? `[${options.metrics.host}]` : options.metrics.host}:${server.address.port}/metrics`);
+  try {
+    return await listenAndServe(options, argv, env, io, port, metricsHooks(set, hooks), log);
+  } finally {
+    await server.close();
+  }
+}
+
+/** runPrimary once the metrics endpoint (if any) is up. */
+async function listenAndServe(options: ListenerOptions, argv: readonly string[], env: Env, io: Io, port: ProcessPort, hooks: ListenerHooks, log: ListenerLog): Promise<number> {
   let drainMs: number;
   try {
     drainMs = envDuration(env, 'DRAIN_TIMEOUT', DEFAULT_DRAIN_MS, { min: 0, max: 86_400_000 });

@@ -19,7 +19,8 @@ import type { ProcessPort } from './process-port.js';
 import { ProgramTable } from './programs.js';
 import { WorkerRateLimits } from './rate-limits.js';
 import { CdbRules, DirectoryRules, type RulesSource } from './rules-source.js';
-import { Session, type Listener } from './session.js';
+import type { Listener } from './listener.js';
+import { Session } from './session.js';
 
 /** The environment sessions start from: the listener's, without what only the listener uses. */
 export function sessionBaseEnv(env: Env): Env {

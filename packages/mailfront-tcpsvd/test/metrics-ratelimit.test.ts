@@ -8,10 +8,10 @@ import { createServer } from 'node:net';
 import { collector, freePort, LineClient, metricValue as value, parsePrometheusText as parsePrometheusTextFormat, scratchDir, type PrometheusFamily } from '@mailfront/testkit';
 import { noHooks } from '../src/events.js';
 import { parseOptions } from '../src/options.js';
-import { runWithMetrics } from '../src/run-with-metrics.js';
+import { runPrimary } from '../src/primary.js';
 import { fakePort } from './helpers/port.js';
+import { startPrimary } from './helpers/primary.js';
 
-const BIN = join(import.meta.dirname, '../../../node_modules/.bin');
 
 /** A clock the test moves by hand: rate-limit windows pass without sleeping. */
 function testClock() {
@@ -20,26 +20,9 @@ function testClock() {
 }
 
 async function start(argv: string[], env: Record<string, string>, chain: string[], clock = testClock()) {
-  const port = await freePort();
-  const full = [...argv, '127.0.0.1', String(port), 'mailfront-smtpd', ...chain];
-  const parsed = parseOptions(full);
-  if (parsed.kind !== 'ok') throw new Error(`bad options: ${JSON.stringify(parsed)}`);
-  const stdout = collector();
-  const stderr = collector();
-  const proc = fakePort();
   const hooks = noHooks();
   hooks.clock = clock.now;
-  const done = runWithMetrics(parsed.options, full, { PATH: `${BIN}:/usr/bin:/bin`, _TAPJS_PROCESSINFO_COVERAGE_: '0', ...env }, { stdin: process.stdin, stdout: stdout.stream, stderr: stderr.stream }, proc, hooks);
-  const connect = async () => {
-    for (let i = 0; ; i++) {
-      try {
-        return await LineClient.connect(port);
-      } catch (e) {
-        if (i > 200) throw e;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    }
-  };
+  const { port, stdout, stderr, proc, done, connect } = await startPrimary(argv, ['mailfront-smtpd', ...chain], env, hooks);
   const stop = async () => {
     proc.signal('SIGTERM');
     return done;
@@ -127,7 +110,7 @@ t.test('--metrics on a port in use is a fatal error', async (t) => {
   const parsed = parseOptions(full);
   if (parsed.kind !== 'ok') throw new Error('bad options');
   const stderr = collector();
-  const status = await runWithMetrics(parsed.options, full, {}, { stdin: process.stdin, stdout: collector().stream, stderr: stderr.stream }, fakePort());
+  const status = await runPrimary(parsed.options, full, {}, { stdin: process.stdin, stdout: collector().stream, stderr: stderr.stream }, fakePort());
   t.equal(status, 111);
   t.match(stderr.text(), /fatal: unable to bind the metrics socket: EADDRINUSE/);
 });

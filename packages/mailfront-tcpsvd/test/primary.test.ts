@@ -2,37 +2,18 @@
 // dist/): accepting, -c, ids, SIGHUP, SIGTERM's drain, a dying worker.
 import t from 'tap';
 import { join } from 'node:path';
-import { collector, freePort, LineClient, scratchDir } from '@mailfront/testkit';
+import { collector, LineClient, scratchDir } from '@mailfront/testkit';
 import { writeFileSync } from 'node:fs';
 import { parseOptions } from '../src/options.js';
 import { runPrimary } from '../src/primary.js';
+import { startPrimary } from './helpers/primary.js';
 import { fakePort } from './helpers/port.js';
 import { noHooks, type SessionEnd } from '../src/events.js';
 
-const BIN = join(import.meta.dirname, '../../../node_modules/.bin');
 const dir = scratchDir(t);
 
-async function start(argv: string[], env: Record<string, string> = {}, hooks = noHooks()) {
-  const port = await freePort();
-  const full = [...argv, '127.0.0.1', String(port), 'mailfront-smtpd', 'echo', 'accept'];
-  const parsed = parseOptions(full);
-  if (parsed.kind !== 'ok') throw new Error('bad options');
-  const stdout = collector();
-  const stderr = collector();
-  const proc = fakePort();
-  // Workers run the bundle: tap must not count its vendored code.
-  const done = runPrimary(parsed.options, full, { PATH: `${BIN}:/usr/bin:/bin`, _TAPJS_PROCESSINFO_COVERAGE_: '0', ...env }, { stdin: process.stdin, stdout: stdout.stream, stderr: stderr.stream }, proc, hooks);
-  const connect = async () => {
-    for (let i = 0; ; i++) {
-      try {
-        return await LineClient.connect(port);
-      } catch (e) {
-        if (i > 200) throw e;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    }
-  };
-  return { port, stdout, stderr, proc, done, connect };
+function start(argv: string[], env: Record<string, string> = {}, hooks = noHooks()) {
+  return startPrimary(argv, ['mailfront-smtpd', 'echo', 'accept'], env, hooks);
 }
 
 const greeting = ['220 mx.test mailfront ESMTP'];

@@ -10,7 +10,7 @@ import { createListenerLog } from '../../src/log.js';
 import { parseOptions, type ListenerOptions } from '../../src/options.js';
 import type { InProcessProgram, Resolved } from '../../src/programs.js';
 import type { RulesSource } from '../../src/rules-source.js';
-import type { Listener } from '../../src/session.js';
+import type { Listener } from '../../src/listener.js';
 
 export interface Harness {
   listener: Listener;
