@@ -6,11 +6,26 @@
  * appending, and one for reading that is never moved (reads are positional),
  * so it can be handed to a child process (qmail-queue) as its stdin at
  * offset 0 — Node has no lseek.
+ *
+ * On Linux the file is made with O_TMPFILE where $TMPDIR's filesystem
+ * allows it: it never has a name, so there is no random name to draw, no
+ * directory entry to add and remove, and nothing to leave behind; the
+ * reading descriptor is opened through /proc/self/fd. Elsewhere, or when
+ * that fails, it is a named file unlinked at once, as before. (In a
+ * mailfront-tcpsvd worker these two files, message and envelope, were a
+ * fifth of the CPU of a message with the qmail backend.)
  */
-import { closeSync, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { lazyCrypto } from '@mailfront/core';
 import { join } from 'node:path';
 import { createReadStream, type ReadStream } from 'node:fs';
+
+/**
+ * Linux's O_TMPFILE (__O_TMPFILE | O_DIRECTORY) with O_RDWR, on the
+ * architectures Node supports there (alpha, parisc and sparc number it
+ * otherwise); undefined elsewhere.
+ */
+const O_TMPFILE = process.platform === 'linux' && constants.O_DIRECTORY !== undefined ? 0o20000000 | constants.O_DIRECTORY | constants.O_RDWR : undefined;
 
 export class MessageFile {
   readonly writeFd: number;
@@ -25,6 +40,26 @@ export class MessageFile {
 
   /** Throws if the file cannot be made (the engine answers 451 then). */
   static create(tmpdir: string): MessageFile {
+    return (O_TMPFILE !== undefined && MessageFile.#unnamed(tmpdir, O_TMPFILE)) || MessageFile.#named(tmpdir);
+  }
+
+  /** An O_TMPFILE file, or undefined when the system or the filesystem cannot make one (then a named file is made). */
+  static #unnamed(tmpdir: string, flags: number): MessageFile | undefined {
+    let writeFd: number;
+    try {
+      writeFd = openSync(tmpdir, flags, 0o600);
+    } catch {
+      return undefined;
+    }
+    try {
+      return new MessageFile(writeFd, openSync(`/proc/self/fd/${writeFd}`, 'r'));
+    } catch {
+      closeSync(writeFd);
+      return undefined;
+    }
+  }
+
+  static #named(tmpdir: string): MessageFile {
     const path = join(tmpdir, `mailfront.tmp.${process.pid}.${lazyCrypto().randomBytes(6).toString('hex')}`);
     const writeFd = openSync(path, 'wx', 0o600);
     let readFd: number;
