@@ -38,7 +38,7 @@ const scale = quick ? 0.25 : 1;
 const workloads: Array<Workload & { key: string }> = [
   { key: '1kb-session', name: '1 KB, many messages per session', size: 1024, messages: Math.round(4000 * scale), perSession: true },
   { key: '100kb-session', name: '100 KB, many messages per session', size: 100 * 1024, messages: Math.round(1000 * scale), perSession: true },
-  { key: '1kb-connection', name: '1 KB, one message per connection', size: 1024, messages: Math.round(400 * scale), perSession: false },
+  { key: '1kb-connection', name: '1 KB, one message per connection', size: 1024, messages: Math.round(200 * scale), perSession: false },
 ].filter((w) => only === undefined || w.key === only);
 
 const tool = smtpSource();
