@@ -124,6 +124,12 @@ export interface RunMainOptions {
    * then installs no handler of its own for them.
    */
   ownSignals?: boolean;
+  /**
+   * The program handles uncaught exceptions and rejections itself
+   * (mailfront-tcpsvd ends only the session they belong to); runMain then
+   * leaves them alone.
+   */
+  ownCrashes?: boolean;
 }
 
 /**
@@ -134,17 +140,31 @@ export interface RunMainOptions {
  */
 export function runMain(program: string, main: Main, options: RunMainOptions = {}): void {
   const stream = processLog();
-  // The last resort (an exception outside main): what is still queued.
+  // The last resort (process.exit called elsewhere): what is still queued.
+  // A write the thread pool has in hand is not waited for there, which is
+  // why crashes below go through finish() instead.
   process.on('exit', () => stream.flushSync());
   if (!options.ownSignals) flushLogOnSignals(stream);
+  let finishing = false;
   const finish = async (code: number) => {
+    finishing = true;
     const stdout = stdoutWasUsed() ? drained(process.stdout) : Promise.resolve();
     await Promise.all([within(FINAL_FLUSH_LIMIT_MS, stdout), within(LOG_FLUSH_LIMIT_MS, stream.flush())]);
     process.exit(code);
   };
-  main(process.argv.slice(2), process.env, processIo()).then(finish, (e: unknown) => {
+  const fatal = (e: unknown) => {
     const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
     stream.write(`${program}[${process.pid}]: Fatal: internal error: ${detail.replace(/\n/g, ' | ')}\n`);
-    return finish(EXIT_TEMPORARY);
-  });
+    // A second crash while the first one's lines leave is logged, not waited for twice.
+    return finishing ? undefined : finish(EXIT_TEMPORARY);
+  };
+  if (!options.ownCrashes) {
+    // An exception thrown outside main's promise (a timer, an event) is the
+    // same bug as one main rejects with: logged as one line, exit 111 once
+    // every line before it has left (Node's own handler would exit at once,
+    // with log writes still in the thread pool).
+    process.on('uncaughtException', fatal);
+    process.on('unhandledRejection', fatal);
+  }
+  main(process.argv.slice(2), process.env, processIo()).then(finish, fatal);
 }

@@ -71,7 +71,8 @@ t.test('runMain: exit status, full output, and a crash becomes 111', async (t) =
            await new Promise(() => setInterval(() => {}, 1000));
          }
          if (argv[1] === 'uncaught') setTimeout(() => { throw new Error('outside main'); }, 0);
-         if (argv[1] === 'uncaught') await new Promise(() => setInterval(() => {}, 1000));
+         if (argv[1] === 'rejected') setTimeout(() => void Promise.reject(new Error('rejected outside main')), 0);
+         if (argv[1] === 'uncaught' || argv[1] === 'rejected') await new Promise(() => setInterval(() => {}, 1000));
          return 0;
        }
        io.stdout.write(Buffer.alloc(1 << 20, 0x61));
@@ -95,9 +96,13 @@ t.test('runMain: exit status, full output, and a crash becomes 111', async (t) =
   t.same(lines(logged.stderr), expected, 'every log line, in order, before a normal exit');
 
   const uncaught = await run(process.execPath, [out, 'log', 'uncaught']);
-  t.not(uncaught.status, 0);
+  t.equal(uncaught.status, 111, 'an uncaught exception is a fatal error: 111');
   t.same(lines(uncaught.stderr), expected, 'and before the exit of an uncaught exception');
-  t.match(uncaught.stderr.toString(), /outside main/);
+  t.match(uncaught.stderr.toString(), /^prog\[\d+\]: Fatal: internal error: Error: outside main/m);
+  const rejected = await run(process.execPath, [out, 'log', 'rejected']);
+  t.equal(rejected.status, 111, 'so is a rejection nobody handles');
+  t.same(lines(rejected.stderr), expected, 'every line before it, too');
+  t.match(rejected.stderr.toString(), /^prog\[\d+\]: Fatal: internal error: Error: rejected outside main/m);
 
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     const child = spawn(process.execPath, [out, 'log', 'signal'], { stdio: ['ignore', 'pipe', 'pipe'], env: untrackedEnv() });

@@ -6,4 +6,4 @@ import { processPort } from './process-port.js';
 const port = processPort();
 // The listener handles SIGTERM, SIGINT and SIGHUP itself (drain, reload) and
 // returns from main when it has stopped; runMain then flushes the log.
-runMain(PROGRAM, (argv, env, io) => main(argv, env, io, port), { ownSignals: true });
+runMain(PROGRAM, (argv, env, io) => main(argv, env, io, port), { ownSignals: true, ownCrashes: true });
