@@ -24,13 +24,15 @@
  * - command mode (`cvm-command:`, one module process per lookup) for
  *   reference: a start-up measurement (NODE_EXTRA_CA_CERTS unset).
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cred, encodeRequestV2 } from '@mailfront/cvm';
 import { compileUsersAssign } from '@mailfront/qmail';
 import { copyTree } from '@mailfront/testkit';
+import { cTool } from './lib/c-tool.js';
+import { rssMb, tree, treeCpu } from './lib/proc.js';
 import { cleanEnv, fixed, loadLine, median, numberOption, repositoryRoot } from './lib/stats.js';
 
 const ROOT = repositoryRoot();
@@ -64,14 +66,7 @@ copyTree(join(ROOT, 'test/fixtures/qmail-tree'), root, { '@ROOT@': root });
 compileUsersAssign(root);
 const env = cleanEnv({ QMAIL_ROOT: root, CVM_LOOKUP_SECRET: SECRET });
 
-function cvmloopTool(): string {
-  const cache = join(ROOT, 'tools/bench/.cache');
-  const binary = join(cache, 'cvmloop');
-  mkdirSync(cache, { recursive: true });
-  execFileSync('cc', ['-O2', '-o', binary, join(ROOT, 'tools/bench/lib/cvmloop.c')]);
-  return binary;
-}
-const CVMLOOP = cvmloopTool();
+const CVMLOOP = cTool(ROOT, 'cvmloop');
 
 interface Server {
   name: string;
@@ -87,28 +82,6 @@ async function startServer(name: string, argv: string[]): Promise<Server> {
   // Workers, if any, start after the socket; give them a moment.
   await new Promise((r) => setTimeout(r, 500));
   return { name, socket, child };
-}
-
-/** The server's processes: itself and its children (workers). */
-function processes(pid: number): number[] {
-  let children: number[] = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    // gone
-  }
-  return [pid, ...children.flatMap(processes)];
-}
-
-function cpuSeconds(pid: number): number {
-  return processes(pid).reduce((sum, p) => {
-    const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return sum + (Number(fields[11]) + Number(fields[12])) / 100;
-  }, 0);
-}
-
-function rssMb(pid: number): number[] {
-  return processes(pid).map((p) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))![1]) / 1024);
 }
 
 interface Klass {
@@ -138,7 +111,7 @@ function requestHex(k: Klass): string {
 
 /** Runs `clients` clients of `perClient` lookups each at once; lookups per second and server CPU µs per lookup. */
 async function measure(server: Server, k: Klass, clients: number, perClient: number): Promise<{ rate: number; cpuUs: number }> {
-  const cpuBefore = cpuSeconds(server.child.pid!);
+  const cpuBefore = treeCpu(server.child.pid!);
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: clients }, () => {
@@ -154,7 +127,7 @@ async function measure(server: Server, k: Klass, clients: number, perClient: num
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpu = cpuSeconds(server.child.pid!) - cpuBefore;
+  const cpu = treeCpu(server.child.pid!) - cpuBefore;
   const lookups = clients * perClient;
   return { rate: lookups / seconds, cpuUs: (cpu * 1e6) / lookups };
 }
@@ -205,7 +178,7 @@ try {
   }
   console.log('');
   console.log('Resident size after the runs (MB, per process):');
-  for (const s of servers) console.log(`- ${s.name}: ${rssMb(s.child.pid!).map((m) => m.toFixed(1)).join(' + ')}`);
+  for (const s of servers) console.log(`- ${s.name}: ${tree(s.child.pid!).map(rssMb).map((m) => m.toFixed(1)).join(' + ')}`);
 
   // Command mode: the C client starts the module with a bare environment,
   // so ours runs through a wrapper naming the project's Node.

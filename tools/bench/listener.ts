@@ -25,7 +25,8 @@ import { connect, type Socket } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanEnv, fixed, loadLine, median, numberOption, repositoryRoot } from './lib/stats.js';
-import { interleaved, qmailQueueStandIn, qmailTree, smtpSource, start, stop, treeRss, type Server, type Workload } from './lib/smtp-tools.js';
+import { treeRss } from './lib/proc.js';
+import { interleaved, qmailQueueStandIn, qmailTree, smtpSource, start, stop, type Server, type Workload } from './lib/smtp-tools.js';
 
 const ROOT = repositoryRoot();
 const BIN = join(ROOT, 'node_modules/.bin');

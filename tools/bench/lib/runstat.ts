@@ -6,8 +6,7 @@
  * the program's own CPU and peak RSS from wait4().
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { cTool } from './c-tool.js';
 
 export interface RunStat {
   wallMs: number;
@@ -19,14 +18,7 @@ export interface RunStat {
 }
 
 export function runstatTool(root: string): string {
-  const source = join(root, 'tools/bench/lib/runstat.c');
-  const cache = join(root, 'tools/bench/.cache');
-  const binary = join(cache, 'runstat');
-  if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs) {
-    mkdirSync(cache, { recursive: true });
-    execFileSync('cc', ['-O2', '-o', binary, source]);
-  }
-  return binary;
+  return cTool(root, 'runstat');
 }
 
 export function runstat(tool: string, argv: string[], env: NodeJS.ProcessEnv): RunStat {

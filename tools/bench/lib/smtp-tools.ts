@@ -1,16 +1,16 @@
 /**
  * Shared by the SMTP benchmarks (smtp.ts, listener.ts): Postfix's
  * smtp-source, a qmail-queue stand-in written in C, servers on a free port,
- * the CPU and memory of a process tree, and smtp-source's load.
+ * and smtp-source's load (the CPU of the server's tree from proc.ts).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
+import { treeCpu } from './proc.js';
 import { median, repositoryRoot } from './stats.js';
 
 const CACHE = join(repositoryRoot(), 'tools/bench/.cache');
-const CLOCK_TICKS = 100;
 
 export function smtpSource(): { bin: string; libs: string } {
   const unpacked = join(CACHE, 'postfix');
@@ -44,58 +44,6 @@ export function freePort(): Promise<number> {
       s.close(() => res(port));
     });
   });
-}
-
-export function stat(pid: number): string[] {
-  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-}
-
-/** A process tree's CPU seconds: its own and its living descendants', and what they reaped. */
-export function treeCpu(pid: number): number {
-  let total = 0;
-  for (const p of tree(pid)) {
-    try {
-      const f = stat(p);
-      total += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total / CLOCK_TICKS;
-}
-
-export function tree(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const ppid = Number(stat(Number(entry))[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone
-    }
-  }
-  const out: number[] = [];
-  for (const queue = [pid]; queue.length > 0; ) {
-    const p = queue.shift()!;
-    out.push(p);
-    queue.push(...(children.get(p) ?? []));
-  }
-  return out;
-}
-
-/** Total resident memory of a process tree, in MB. */
-export function treeRss(pid: number): number {
-  let kb = 0;
-  for (const p of tree(pid)) {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      kb += Number(m?.[1] ?? 0);
-    } catch {
-      // gone
-    }
-  }
-  return kb / 1024;
 }
 
 export interface Server {
