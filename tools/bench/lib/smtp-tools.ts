@@ -5,8 +5,9 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '@mailfront/testkit';
 import { treeCpu } from './proc.js';
 import { median, repositoryRoot } from './stats.js';
 
@@ -35,15 +36,6 @@ export function qmailQueueStandIn(work: string): string {
   );
   execFileSync('cc', ['-O2', '-o', out, source]);
   return out;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
 }
 
 export interface Server {
