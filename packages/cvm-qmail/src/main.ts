@@ -5,7 +5,7 @@
  * result code as exit status. With one: a server on a UNIX socket or UDP.
  */
 import { parseCli, type Env, type Io, createLogger } from '@mailfront/core';
-import { EXIT_MODULE_USAGE, MAX_WORKERS, moduleUsage, parseWorkerCount, runModule, type WorkerPort } from '@mailfront/cvm';
+import { EXIT_MODULE_USAGE, runModule, WORKERS_OPTION, workersFromCli, type WorkerPort } from '@mailfront/cvm';
 import pkg from '../package.json' with { type: 'json' };
 import { QmailModule } from './qmail-module.js';
 import { settingsFromEnv } from './settings.js';
@@ -16,7 +16,7 @@ const CLI = {
   program: PROGRAM,
   version: pkg.version,
   synopsis: '[--workers N] [cvm-local:/path/to/socket | cvm-udp:host:port]',
-  options: [{ name: 'workers', short: 'w', value: 'N', description: `processes serving the socket or port (1 to ${MAX_WORKERS}; default 1)` }],
+  options: [WORKERS_OPTION],
   description: [
     'CVM lookup module: answers whether qmail would deliver mail for an address',
     'locally, from QMAIL_ROOT (default /var/qmail): control/locals,',
@@ -35,11 +35,8 @@ const CLI = {
 export async function main(argv: string[], env: Env, io: Io, workerPort?: WorkerPort): Promise<number> {
   const cli = parseCli(CLI, argv, io.stdout, io.stderr);
   if (cli.kind === 'exit') return cli.code;
-  const workers = parseWorkerCount(cli.options.workers as string | undefined);
-  if (workers === undefined) {
-    io.stderr.write(`${PROGRAM}: --workers needs a number from 1 to ${MAX_WORKERS}\n${moduleUsage(PROGRAM)}`);
-    return EXIT_MODULE_USAGE;
-  }
+  const workers = workersFromCli(PROGRAM, cli.options, io);
+  if (workers === undefined) return EXIT_MODULE_USAGE;
   const module = new QmailModule(settingsFromEnv(env), createLogger(PROGRAM, io.stderr));
   try {
     return await runModule(module, cli.args, env, io, { program: PROGRAM, workers, workerPort });

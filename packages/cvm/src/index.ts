@@ -9,7 +9,7 @@ export { encodeRequestV1, encodeRequestV2, parseRequest } from './request-codec.
 export type { CvmCredential, EncodedRequest, ParsedRequest } from './request-codec.js';
 export { decodeResponseV1, decodeResponseV2, encodeResponse } from './response-codec.js';
 export type { DecodedResponse, EncodedResponse, RawFact } from './response-codec.js';
-export { EXIT_MODULE_USAGE, moduleUsage, runModule } from './run-module.js';
+export { EXIT_MODULE_USAGE, moduleUsage, runModule, WORKERS_OPTION, workersFromCli } from './run-module.js';
 export type { RunModuleOptions } from './run-module.js';
 export { parseModuleAddress } from './transport.js';
 export type { ModuleAddress } from './transport.js';

@@ -15,14 +15,14 @@
  * writes them bare on stdout).
  */
 import { lookup } from 'node:dns/promises';
-import { ConfigError, createLogger, envInteger, LogStream, type Env, type Io, type Logger } from '@mailfront/core';
+import { ConfigError, createLogger, envInteger, LogStream, type Env, type Io, type Logger, type OptionSpec, type ParsedCli } from '@mailfront/core';
 import { CvmCode } from './constants.js';
 import type { CvmModule, ModuleConfig } from './module.js';
 import { serveCommand } from './module-command.js';
 import { serveLocal, serveLocalWorker, SocketInUseError, type SocketSettings } from './module-local.js';
 import { serveUdp, serveUdpWorker } from './module-udp.js';
 import { resolveGroup, resolveUser } from './system-ids.js';
-import { WORKER_ENV, WorkerPool, type WorkerPort } from './workers.js';
+import { MAX_WORKERS, parseWorkerCount, WORKER_ENV, WorkerPool, type WorkerPort } from './workers.js';
 
 export interface RunModuleOptions {
   /** The program name for messages and log lines. */
@@ -48,6 +48,16 @@ export const SERVER_LOG_LINGER_MS = 50;
 
 export function moduleUsage(program: string): string {
   return `${program}: Fatal: Incorrect usage.\nusage: ${program} cvm-local:/path/to/socket\nor:    ${program} cvm-udp:hostname:port\n`;
+}
+
+/** A module binary's `--workers N` option (WORKERS_OPTION in its CliSpec). */
+export const WORKERS_OPTION: OptionSpec = { name: 'workers', short: 'w', value: 'N', description: `processes serving the socket or port (1 to ${MAX_WORKERS}; default 1)` };
+
+/** The count given with WORKERS_OPTION (1 when absent); undefined, after the usage text, when it is not a valid count. */
+export function workersFromCli(program: string, options: ParsedCli['options'], io: Io): number | undefined {
+  const workers = parseWorkerCount(options[WORKERS_OPTION.name] as string | undefined);
+  if (workers === undefined) io.stderr.write(`${program}: --workers needs a number from 1 to ${MAX_WORKERS}\n${moduleUsage(program)}`);
+  return workers;
 }
 
 export async function runModule(module: CvmModule, argv: readonly string[], env: Env, io: Io, options: RunModuleOptions): Promise<number> {
