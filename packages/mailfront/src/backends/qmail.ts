@@ -19,7 +19,7 @@
  * A-label form, the form qmail-send finds in control/locals and
  * control/virtualdomains and looks up in DNS; local parts go as sent.
  */
-import { MessageFile } from '../engine/message-file.js';
+import type { MessageFile } from '../engine/message-file.js';
 import type { BackendModule } from '../engine/plugin.js';
 import type { Response } from '../engine/response.js';
 import { binaryBytes } from '../util/binary-string.js';
@@ -42,6 +42,9 @@ export const qmailBackend: BackendModule = {
     let run: QmailQueueRun | undefined;
     let bytes = 0;
 
+    /** qmail-queue's non-zero exit status as the reply (QQERRMSG_n may word it). */
+    const refusal = (status: number) => statusResponse(status, session.getenv(`QQERRMSG_${status}`));
+
     const start = (message: number | 'pipe'): Response | undefined => {
       const home = session.getenv('QMAILHOME') ?? DEFAULT_QMAILHOME;
       if (!isDirectory(home)) return NO_QMAIL_DIRECTORY;
@@ -58,7 +61,7 @@ export const qmailBackend: BackendModule = {
       if ('signal' in outcome) return QQ_CRASHED;
       const status = 'status' in outcome ? outcome.status : EXEC_FAILED_STATUS;
       if ('spawnError' in outcome) session.log.warn(`cannot run qmail-queue: ${outcome.spawnError.message}`);
-      if (status !== 0) return statusResponse(status, session.getenv(`QQERRMSG_${status}`));
+      if (status !== 0) return refusal(status);
       // Never acknowledge a message that did not reach qmail-queue whole.
       if (finished.writeError) return WRITE_FAILED;
       return accepted(finished.pid);
@@ -83,7 +86,7 @@ export const qmailBackend: BackendModule = {
       if (!isDirectory(home)) return NO_QMAIL_DIRECTORY;
       let envelopeFile: MessageFile;
       try {
-        envelopeFile = MessageFile.create(session.getenv('TMPDIR') || '/tmp');
+        envelopeFile = ctx.newMessageFile();
         envelopeFile.append(binaryBytes(envelope + '\0'));
       } catch (e) {
         session.log.warn(`cannot write the envelope for qmail-queue: ${(e as Error).message}`);
@@ -104,10 +107,10 @@ export const qmailBackend: BackendModule = {
       if (outcome === undefined) return undefined;
       if ('failed' in outcome) {
         session.log.warn(outcome.failed);
-        return statusResponse(EXEC_FAILED_STATUS, session.getenv(`QQERRMSG_${EXEC_FAILED_STATUS}`));
+        return refusal(EXEC_FAILED_STATUS);
       }
       if ('signal' in outcome) return QQ_CRASHED;
-      if (outcome.status !== 0) return statusResponse(outcome.status, session.getenv(`QQERRMSG_${outcome.status}`));
+      if (outcome.status !== 0) return refusal(outcome.status);
       return accepted(outcome.pid);
     };
 
@@ -130,9 +133,10 @@ export const qmailBackend: BackendModule = {
       },
       dataStart(file) {
         bytes = 0;
-        if (file || !session.longLived) return file ? undefined : start('pipe');
+        if (file) return undefined;
+        if (!session.longLived) return start('pipe');
         try {
-          ownFile = MessageFile.create(session.getenv('TMPDIR') || '/tmp');
+          ownFile = ctx.newMessageFile();
         } catch (e) {
           session.log.warn(`cannot create a temporary file: ${(e as Error).message}`);
           return NO_TEMPORARY_FILE;
