@@ -41,6 +41,18 @@ const NOT_FOUND = new Set(['ENOTFOUND', 'NXDOMAIN']);
 const NO_DATA = new Set(['ENODATA']);
 const TIMED_OUT = new Set(['ETIMEOUT', 'ETIMEDOUT']);
 
+/**
+ * node:dns's Resolver (c-ares, its own sockets) whose tries together take
+ * `timeoutMs`, asking `servers` (`ip`, `ip:port`, `[ipv6]:port`; none: the
+ * system's, from resolv.conf).
+ */
+export function caresResolver(timeoutMs: number, servers: readonly string[] = []): Resolver {
+  // c-ares doubles the time of each further try: t/3 + 2t/3 = t.
+  const resolver = new Resolver({ timeout: Math.max(1, Math.floor(timeoutMs / 3)), tries: TRIES });
+  if (servers.length > 0) resolver.setServers([...servers]);
+  return resolver;
+}
+
 export class DnsblResolver {
   readonly timeoutMs: number;
   readonly #resolver: ResolverLike;
@@ -48,14 +60,7 @@ export class DnsblResolver {
   constructor(options: DnsblResolverOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(this.timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
-    if (options.resolver) {
-      this.#resolver = options.resolver;
-    } else {
-      // c-ares doubles the time of each further try: t/3 + 2t/3 = t.
-      const resolver = new Resolver({ timeout: Math.max(1, Math.floor(this.timeoutMs / 3)), tries: TRIES });
-      if (options.servers && options.servers.length > 0) resolver.setServers([...options.servers]);
-      this.#resolver = resolver;
-    }
+    this.#resolver = options.resolver ?? caresResolver(this.timeoutMs, options.servers);
   }
 
   /** IPv4 addresses of `name`. */

@@ -15,6 +15,7 @@
  * `auth=pass` result (AUTH) or none; forged fields are removed all the same.
  */
 import { isIP } from 'node:net';
+import { caresResolver } from '@mailfront/dnsbl';
 import type { PluginModule } from '../../engine/plugin.js';
 import { INTERNAL_ERROR, type Response } from '../../engine/response.js';
 import type { Session } from '../../engine/session.js';
@@ -22,7 +23,7 @@ import { textString } from '../../util/binary-string.js';
 import { authResultsHeader, formatValue, headerField } from './auth-results.js';
 import { HEADER_LIMIT, MessageCheck, type MessageVerdict } from './message-check.js';
 import { HEADER_TOO_LARGE, messageRefusal, quarantineMark, spfRefusal } from './policy.js';
-import { boundedResolver, systemResolver, type ResolveLike } from './resolver.js';
+import { boundedResolver, type ResolveLike } from './resolver.js';
 import { rewriteMessage } from './rewrite.js';
 import { MESSAGE_TIME_LIMIT_MS, readPolicy, readSessionSettings, SPF_TIME_LIMIT_MS, type SessionSettings } from './settings.js';
 import { checkSpf, type SpfOutcome } from './spf.js';
@@ -74,7 +75,7 @@ export const mailauth: PluginModule = {
     return {
       init() {
         settings = readSessionSettings(session);
-        dns = systemResolver(settings.dns);
+        dns = caresResolver(settings.dns.queryTimeoutMs, settings.dns.servers);
         return undefined;
       },
       reset() {

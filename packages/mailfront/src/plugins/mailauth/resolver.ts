@@ -1,7 +1,8 @@
 /**
  * The DNS resolver the mailauth library asks: `(name, rrtype) => records`,
  * the shape of `dns.promises.resolve`, on node:dns's own Resolver (c-ares
- * sockets, not libuv's four threads) pointed at DNSCACHEIP when it is set.
+ * sockets, not libuv's four threads; dnsbl's caresResolver) pointed at
+ * DNSCACHEIP when it is set.
  *
  * Two bounds keep one message from holding a session for long: every query
  * has a deadline (all of c-ares' tries together), and a check as a whole
@@ -9,7 +10,6 @@
  * failures carry the code `ETIMEOUT`, which the library maps to temperror,
  * as it maps ENOTFOUND/ENODATA to a void lookup (RFC 7208 §4.6.4).
  */
-import { Resolver } from 'node:dns/promises';
 
 /** What mailauth calls; the records are whatever node:dns returns for the type. */
 export type MailauthResolver = (name: string, rrtype: string) => Promise<never[]>;
@@ -27,20 +27,10 @@ export interface ResolverSettings {
   queryTimeoutMs: number;
 }
 
-/** c-ares tries: one retry survives a lost UDP packet within the same deadline. */
-const TRIES = 2;
-
 function timeoutError(name: string, why: string): NodeJS.ErrnoException {
   const e: NodeJS.ErrnoException = new Error(`${why} resolving ${name}`);
   e.code = 'ETIMEOUT';
   return e;
-}
-
-export function systemResolver(settings: ResolverSettings): ResolveLike {
-  // c-ares doubles the time of each further try: t/3 + 2t/3 = t.
-  const resolver = new Resolver({ timeout: Math.max(1, Math.floor(settings.queryTimeoutMs / 3)), tries: TRIES });
-  if (settings.servers.length > 0) resolver.setServers([...settings.servers]);
-  return resolver;
 }
 
 /**
