@@ -12,6 +12,7 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv4, isIPv6 } from 'node:net';
+import { addressBytes } from './address-bytes.js';
 
 export const DNS_TYPE_A = 1;
 export const DNS_TYPE_PTR = 12;
@@ -154,13 +155,7 @@ function aData(address: string): Buffer {
 
 function aaaaData(address: string): Buffer {
   if (!isIPv6(address) || address.includes('.')) throw new Error(`not an IPv6 address in hex form: ${address}`);
-  const [head, tail] = address.split('::') as [string, string | undefined];
-  const groups = (part: string | undefined) => (part ? part.split(':') : []);
-  const missing = 8 - groups(head).length - groups(tail).length;
-  const all = [...groups(head), ...(tail !== undefined ? Array(missing).fill('0') : []), ...groups(tail)];
-  const bytes = Buffer.alloc(16);
-  all.forEach((g, i) => bytes.writeUInt16BE(parseInt(g, 16), i * 2));
-  return bytes;
+  return addressBytes(address);
 }
 
 /** A domain name as uncompressed labels. */

@@ -7,6 +7,7 @@
  * receivers (proxy-env, mailfront-tcpsvd --proxy-from).
  */
 import { isIPv4 } from 'node:net';
+import { addressBytes } from './address-bytes.js';
 
 export interface ProxyEnds {
   source: string;
@@ -31,25 +32,6 @@ export function haproxyV1(ends?: ProxyEnds): Buffer {
   return Buffer.from(`PROXY ${both4 ? 'TCP4' : 'TCP6'} ${src} ${dst} ${ends.sourcePort} ${ends.destinationPort}\r\n`);
 }
 
-function ipv6Bytes(address: string): Buffer {
-  const text = mapped(address);
-  const v4 = /:(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  let head = text;
-  const tail: number[] = [];
-  if (v4) {
-    head = text.slice(0, -v4[1]!.length) + '0:0';
-    const o = v4[1]!.split('.').map(Number);
-    tail.push((o[0]! << 8) | o[1]!, (o[2]! << 8) | o[3]!);
-  }
-  const [left, right] = head.split('::') as [string, string | undefined];
-  const parse = (s: string | undefined) => (s ? s.split(':').filter((g) => g !== '').map((g) => parseInt(g, 16)) : []);
-  let groups = right === undefined ? parse(left) : [...parse(left), ...Array(8 - parse(left).length - parse(right).length).fill(0), ...parse(right)];
-  if (tail.length) groups = [...groups.slice(0, 6), ...tail];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(g, 2 * i));
-  return out;
-}
-
 /**
  * `send-proxy-v2`: PROXY with the addresses, or 'local' for a health check
  * (LOCAL + UNSPEC). TLVs follow the addresses; with `crc32c` given, a
@@ -64,7 +46,7 @@ export function haproxyV2(ends: ProxyEnds | 'local', tlvs: Array<[number, Buffer
     const ports = Buffer.alloc(4);
     ports.writeUInt16BE(ends.sourcePort, 0);
     ports.writeUInt16BE(ends.destinationPort, 2);
-    const bytes = (a: string) => (both4 ? Buffer.from(a.split('.').map(Number)) : ipv6Bytes(a));
+    const bytes = (a: string) => addressBytes(both4 ? a : mapped(a));
     addresses = Buffer.concat([bytes(ends.source), bytes(ends.destination), ports]);
   }
   const allTlvs = crc32c ? [...tlvs, [PP2_TYPE_CRC32C, Buffer.alloc(4)] as [number, Buffer]] : tlvs;
