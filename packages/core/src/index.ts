@@ -15,7 +15,6 @@ export {
   envList,
 } from './env.js';
 export type { Env, IntegerOptions } from './env.js';
-export { onRecheck, recheckCaches } from './caches.js';
 export { countFor, handOff, limitFor, observeFor, sessionPid, untilWindDown, WOUND_DOWN } from './chain.js';
 export { ExecError, execProgram, findExecutable } from './exec.js';
 export type { Execve, ExecOptions } from './exec.js';
@@ -46,7 +45,7 @@ export type { UcspiContext } from './ucspi.js';
 export { startTls, tlsSettingsFromEnv } from './tls.js';
 export type { StartTlsOptions, TlsSettings, TlsUpgrade } from './tls.js';
 export { lazyCrypto, lazyTls } from './lazy.js';
-export { RECHECK_INTERVAL_MS, recheckAllNow, RecheckTimer } from './recheck.js';
+export { RECHECK_INTERVAL_MS, recheckAllNow, recheckCaches, RecheckTimer } from './recheck.js';
 export type { Clock } from './recheck.js';
 export { DescriptorReader } from './descriptor-reader.js';
 export { stopReading } from './stop-reading.js';

@@ -30,6 +30,9 @@ export function recheckAllNow(): void {
   generation++;
 }
 
+/** The listener's name for recheckAllNow: a worker told to reload (SIGHUP) calls it. */
+export const recheckCaches = recheckAllNow;
+
 export class RecheckTimer {
   #dueAt = Number.NEGATIVE_INFINITY;
   #generation = generation;

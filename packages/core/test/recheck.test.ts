@@ -1,5 +1,5 @@
 import t from 'tap';
-import { RECHECK_INTERVAL_MS, recheckAllNow, RecheckTimer } from '../src/recheck.js';
+import { RECHECK_INTERVAL_MS, recheckAllNow, recheckCaches, RecheckTimer } from '../src/recheck.js';
 
 t.test('due at first use, then once per interval', async (t) => {
   let now = 5000;
@@ -25,4 +25,14 @@ t.test('recheckAllNow makes every timer due once', async (t) => {
   t.equal(a.due(), false);
   t.equal(b.due(), true);
   t.equal(new RecheckTimer().due(), true, 'the default: the monotonic clock');
+});
+
+t.test("recheckCaches, the listener's reload (SIGHUP), makes every timer due too", async (t) => {
+  const now = 0;
+  const timer = new RecheckTimer(1000, () => now);
+  t.equal(timer.due(), true);
+  t.equal(timer.due(), false);
+  recheckCaches();
+  t.equal(timer.due(), true, 'looked at again at once');
+  t.equal(timer.due(), false);
 });
