@@ -17,8 +17,8 @@ export function isCanonicalIpv4(text: string): boolean {
 /** An IPv6 address in text (no zone, no brackets), compressed; IPv4-mapped ones unmapped. */
 export function normalIpv6(text: string): string | undefined {
   if (!isIPv6(text) || text.includes('%')) return undefined;
-  const mapped = MAPPED.exec(text);
-  if (mapped && isIPv4(mapped[1]!)) return mapped[1];
+  const ipv4 = unmapped(text);
+  if (ipv4 !== text) return ipv4;
   // The WHATWG URL serialiser writes the RFC 5952 form.
   const serialised = new URL(`http://[${text}]/`).hostname.slice(1, -1);
   const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(serialised);
