@@ -82,6 +82,11 @@ const DEFAULT_BACKLOG = 20;
 /** Options that take a value. */
 const WITH_VALUE = new Set(['c', 'C', 'b', 'u', 'l', 'i', 'x', 't', 'w']);
 const FLAGS = new Set(['h', 'p', 'E', 'v', 'V']);
+/** Our long options, all with a value, and what the usage error says each needs. */
+const LONG_WITH_VALUE = new Map([
+  ['metrics', 'HOST:PORT'],
+  ['proxy-from', 'a value'],
+]);
 
 /**
  * -C's message escapes, as tcpsvd has them: `\\`, `\n` and `\r`; any other
@@ -130,19 +135,15 @@ function getopt(argv: readonly string[]): { given: Array<[string, string]>; rest
       i++;
       break;
     }
-    if (word === '--proxy-from' || word.startsWith('--proxy-from=')) {
-      const value = word.includes('=') ? word.slice(word.indexOf('=') + 1) : argv[++i];
-      if (value === undefined) return 'option --proxy-from needs a value';
-      given.push(['proxy-from', value]);
-      continue;
-    }
     if (!word.startsWith('-') || word === '-') break;
-    // Our one long option, before the host like the others.
-    const long = /^--metrics(?:=(.*))?$/.exec(word);
-    if (long) {
-      const value = long[1] ?? argv[++i];
-      if (value === undefined) return 'option --metrics needs HOST:PORT';
-      given.push(['metrics', value]);
+    // Our long options, before the host like the others: `--name value` or `--name=value`.
+    const eq = word.indexOf('=');
+    const name = word.startsWith('--') ? word.slice(2, eq === -1 ? undefined : eq) : '';
+    const wants = LONG_WITH_VALUE.get(name);
+    if (wants !== undefined) {
+      const value = eq === -1 ? argv[++i] : word.slice(eq + 1);
+      if (value === undefined) return `option --${name} needs ${wants}`;
+      given.push([name, value]);
       continue;
     }
     for (let j = 1; j < word.length; j++) {
