@@ -47,9 +47,7 @@ export class ConnectionTable {
   /** Takes a slot for a session from `ip`; returns the sessions from `ip` now, this one included. */
   begin(ip: string): number {
     this.#live++;
-    const count = (this.#perHost.get(ip) ?? 0) + 1;
-    this.#perHost.set(ip, count);
-    return count;
+    return this.#add(ip);
   }
 
   /**
@@ -58,17 +56,25 @@ export class ConnectionTable {
    * now, this one included.
    */
   move(from: string, to: string): number {
-    const left = (this.#perHost.get(from) ?? 1) - 1;
-    if (left > 0) this.#perHost.set(from, left);
-    else this.#perHost.delete(from);
-    const count = (this.#perHost.get(to) ?? 0) + 1;
-    this.#perHost.set(to, count);
-    return count;
+    this.#remove(from);
+    return this.#add(to);
   }
 
   /** Frees the slot of a session from `ip`. */
   end(ip: string): void {
     if (this.#live > 0) this.#live--;
+    this.#remove(ip);
+  }
+
+  /** One more session from `ip`; returns the sessions from it now. */
+  #add(ip: string): number {
+    const count = (this.#perHost.get(ip) ?? 0) + 1;
+    this.#perHost.set(ip, count);
+    return count;
+  }
+
+  /** One session fewer from `ip`; an address with none left is forgotten. */
+  #remove(ip: string): void {
     const count = (this.#perHost.get(ip) ?? 1) - 1;
     if (count > 0) this.#perHost.set(ip, count);
     else this.#perHost.delete(ip);
