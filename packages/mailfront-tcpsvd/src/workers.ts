@@ -116,7 +116,7 @@ export class WorkerPool {
   /** No more restarts; workers with no session left are told to go (their IPC channel closes). */
   stop(): void {
     this.#stopping = true;
-    for (const w of this.#workers) if (w.sessions.size === 0 && w.child.connected) w.child.disconnect();
+    this.releaseIdle();
   }
 
   /** A worker finished its last session while stopping: let it go. */
