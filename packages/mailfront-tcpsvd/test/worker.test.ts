@@ -3,6 +3,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { collector, LineClient } from '@mailfront/testkit';
+import { RecheckTimer } from '@mailfront/core';
 import { runWorker, sessionBaseEnv } from '../src/worker.js';
 import { sessionScope } from '../src/isolation.js';
 import { options } from './helpers/listener.js';
@@ -48,7 +49,11 @@ t.test('sessions run mailfront-smtpd in-process; ends are reported; wind-down an
   const b = await incoming();
   port.message({ t: 'session', id: 22, concurrency: 1 }, b.handle);
   t.same(await b.client.readReply(), ['220 mx.test mailfront ESMTP']);
+  const controlFile = new RecheckTimer(3_600_000);
+  controlFile.due();
+  t.notOk(controlFile.due(), 'a cached file is not looked at again within its interval');
   port.message({ t: 'recheck' });
+  t.ok(controlFile.due(), 'the recheck (SIGHUP) makes every cached file due at its next use');
   port.message({ t: 'nonsense' });
   port.message('not even an object');
   port.message({ t: 'wind-down' });
