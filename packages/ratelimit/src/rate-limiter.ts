@@ -59,24 +59,25 @@ export class RateLimiter {
   /** A new connection from `ip`: counted against the address and the network limit. */
   connection(ip: string, limits: RateLimits): Verdict {
     const keys = clientKeys(ip);
-    const byAddress = this.#check('connections', keys.address, limits, tooManyConnections(keys.address));
-    const byNetwork = this.#check('netConnections', keys.network, limits, tooManyNetConnections(keys.network));
+    const byAddress = this.#check('connections', keys.address, limits, tooManyConnections);
+    const byNetwork = this.#check('netConnections', keys.network, limits, tooManyNetConnections);
     return byAddress.allowed ? byNetwork : byAddress;
   }
 
   /** A message (MAIL) from `ip`. */
   message(ip: string, limits: RateLimits): Verdict {
     const { address } = clientKeys(ip);
-    return this.#check('messages', address, limits, tooMuchMail(address));
+    return this.#check('messages', address, limits, tooMuchMail);
   }
 
   /** A recipient (RCPT) from `ip`. */
   recipient(ip: string, limits: RateLimits): Verdict {
     const { address } = clientKeys(ip);
-    return this.#check('recipients', address, limits, tooManyRecipients(address));
+    return this.#check('recipients', address, limits, tooManyRecipients);
   }
 
-  #check(kind: LimitKind, key: string, limits: RateLimits, reply: Reply): Verdict {
+  /** `refusal` makes the reply for `key`, only when the event is refused. */
+  #check(kind: LimitKind, key: string, limits: RateLimits, refusal: (key: string) => Reply): Verdict {
     const limit = limits[kind];
     if (limit === undefined) return { allowed: true };
     const hit = this.#tables[kind].hit(key, limit);
@@ -85,6 +86,6 @@ export class RateLimiter {
     const log = hit.firstRefusal
       ? `ratelimit: ${key}: more than ${limit} ${EVENT[kind]} ${PER[kind]} (${LIMIT_VARIABLES[kind]}), refused until ${until}`
       : undefined;
-    return { allowed: false, reply, log };
+    return { allowed: false, reply: refusal(key), log };
   }
 }
