@@ -6,14 +6,14 @@
  * construction, and a worker that dies takes nothing with it: the counts of
  * its finished sessions are already in the primary.
  */
-import { MetricSet, startMetricsServer, type ListenAddress, type MetricsServer } from '@mailfront/metrics';
+import { MetricSet, startMetricsServer, type ConnectionResult, type ListenAddress, type MetricsServer } from '@mailfront/metrics';
 import type { ListenerHooks, SessionEnd } from './events.js';
 import { EXIT_DENY, OVER_PER_HOST_LIMIT, RATE_LIMITED } from './listener.js';
 
 const PREFIXED = /^(recipients_rejected|dnsbl_hits):(.+)$/;
 
 /** How a session's end reads as a connection outcome. */
-function connectionResult(end: SessionEnd): 'accepted' | 'denied' | 'limit' | 'ratelimit' {
+function connectionResult(end: SessionEnd): ConnectionResult {
   if (end.counters[RATE_LIMITED]) return 'ratelimit';
   if (end.counters[OVER_PER_HOST_LIMIT]) return 'limit';
   return end.status === EXIT_DENY ? 'denied' : 'accepted';
