@@ -22,7 +22,7 @@ import { serveCommand } from './module-command.js';
 import { serveLocal, serveLocalWorker, SocketInUseError, type SocketSettings } from './module-local.js';
 import { serveUdp, serveUdpWorker } from './module-udp.js';
 import { resolveGroup, resolveUser } from './system-ids.js';
-import { MAX_WORKERS, parseWorkerCount, WORKER_ENV, WorkerPool, type WorkerPort } from './workers.js';
+import { MAX_WORKERS, parseWorkerCount, WORKER_ENV, WorkerPool, type SharedHandle, type WorkerPort } from './workers.js';
 
 export interface RunModuleOptions {
   /** The program name for messages and log lines. */
@@ -150,7 +150,7 @@ async function runServer(
   const { workerPort, workers = 1 } = options;
   const pool =
     workers > 1 && workerPort
-      ? (handle: ConstructorParameters<typeof WorkerPool>[2]) => {
+      ? (handle: SharedHandle) => {
           const started = new WorkerPool(workerPort, env, handle, log);
           started.start(workers - 1);
           return started;
