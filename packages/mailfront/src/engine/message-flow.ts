@@ -76,17 +76,11 @@ export class MessageFlow {
         return this.#fail(INTERNAL_ERROR);
       }
     }
-    return andThen(this.#o.backend.dataStart?.(this.#file), (fromBackend) => (isErrorResponse(fromBackend) ? this.#fail(fromBackend) : this.#startPlugins(0)));
+    return andThen(this.#o.backend.dataStart?.(this.#file), (fromBackend) => (isErrorResponse(fromBackend) ? this.#fail(fromBackend) : this.#startPlugins()));
   }
 
-  #startPlugins(from: number): Awaitable<HookResult> {
-    const plugins = this.#o.plugins;
-    for (let i = from; i < plugins.length; i++) {
-      const r = plugins[i]!.dataStart?.(this.#file);
-      if (isPromiseLike(r)) return andThen(r, (r) => (isErrorResponse(r) ? this.#failAndReset(r) : this.#startPlugins(i + 1)));
-      if (isErrorResponse(r)) return this.#failAndReset(r);
-    }
-    return undefined;
+  #startPlugins(): Awaitable<HookResult> {
+    return andThen(this.#firstRefusal((p) => p.dataStart?.(this.#file)), (r) => (r ? this.#failAndReset(r) : undefined));
   }
 
   /** One block of the message, as the client sent it (decoded). */
@@ -94,17 +88,9 @@ export class MessageFlow {
     this.#received += bytes.length;
     this.#o.summary.bytes(bytes.length);
     if (this.#failure) return;
-    return attempt(() => this.#blockPlugins(bytes, 0));
-  }
-
-  #blockPlugins(bytes: Buffer, from: number): Awaitable<void> {
-    const plugins = this.#o.plugins;
-    for (let i = from; i < plugins.length; i++) {
-      const r = plugins[i]!.dataBlock?.(bytes);
-      if (isPromiseLike(r)) return andThen(r, (r) => (isErrorResponse(r) ? andThen(this.#failAndReset(r), () => undefined) : this.#blockPlugins(bytes, i + 1)));
-      if (isErrorResponse(r)) return andThen(this.#failAndReset(r), () => undefined);
-    }
-    return this.#deliver(bytes);
+    return attempt(() =>
+      andThen(this.#firstRefusal((p) => p.dataBlock?.(bytes)), (r) => (r ? andThen(this.#failAndReset(r), () => undefined) : this.#deliver(bytes))),
+    );
   }
 
   /**
@@ -141,22 +127,31 @@ export class MessageFlow {
 
   #end(): Awaitable<HookResult> {
     if (this.#failure) return this.#failure;
-    return this.#endPlugins(0);
+    return andThen(this.#firstRefusal((p) => p.messageEnd?.(this.#file)), (r) => (r ? this.#failAndReset(r) : this.#backendEnd()));
   }
 
-  #endPlugins(from: number): Awaitable<HookResult> {
-    const plugins = this.#o.plugins;
-    for (let i = from; i < plugins.length; i++) {
-      const r = plugins[i]!.messageEnd?.(this.#file);
-      if (isPromiseLike(r)) return andThen(r, (r) => (isErrorResponse(r) ? this.#failAndReset(r) : this.#endPlugins(i + 1)));
-      if (isErrorResponse(r)) return this.#failAndReset(r);
-    }
+  #backendEnd(): Awaitable<HookResult> {
     const started = performance.now();
     return andThen(this.#o.backend.messageEnd?.(this.#file), (result) => {
       this.#o.session.observe('backend_seconds', (performance.now() - started) / 1000);
       this.closeFile();
       return isErrorResponse(result) ? andThen(this.#o.reset(), () => result) : result;
     });
+  }
+
+  /**
+   * Runs one data hook of each plugin in order, each after the one before
+   * has answered, and stops at the first error: that error, or undefined
+   * when none refused. Synchronous while every hook is.
+   */
+  #firstRefusal(hook: (plugin: Hooks) => Awaitable<HookResult>, from = 0): Awaitable<Response | undefined> {
+    const plugins = this.#o.plugins;
+    for (let i = from; i < plugins.length; i++) {
+      const r = hook(plugins[i]!);
+      if (isPromiseLike(r)) return andThen(r, (r) => (isErrorResponse(r) ? r : this.#firstRefusal(hook, i + 1)));
+      if (isErrorResponse(r)) return r;
+    }
+    return undefined;
   }
 
   #deliver(bytes: Buffer): Awaitable<void> {
