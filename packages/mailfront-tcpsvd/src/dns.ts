@@ -5,9 +5,8 @@
  * to DNS only (no /etc/hosts), to $DNSCACHEIP when it is set, else to the
  * system's name servers.
  */
-import { Resolver } from 'node:dns/promises';
 import { isIPv4 } from 'node:net';
-import { parseDnsServers, reversedAddress } from '@mailfront/dnsbl';
+import { caresResolver, parseDnsServers, reversedAddress } from '@mailfront/dnsbl';
 
 /** How long one question may take, all tries together. */
 const LOOKUP_TIMEOUT_MS = 10_000;
@@ -22,9 +21,7 @@ export interface Lookups {
 }
 
 export function dnsLookups(dnsCacheIp: string | undefined): Lookups {
-  // c-ares doubles the time of each further try: t/3 + 2t/3 = t.
-  const resolver = new Resolver({ timeout: Math.floor(LOOKUP_TIMEOUT_MS / 3), tries: 2 });
-  if (dnsCacheIp !== undefined && dnsCacheIp.trim() !== '') resolver.setServers(parseDnsServers(dnsCacheIp));
+  const resolver = caresResolver(LOOKUP_TIMEOUT_MS, dnsCacheIp === undefined ? [] : parseDnsServers(dnsCacheIp));
   const orNothing = <T>(empty: T) => (e: unknown): T => {
     if (NOT_FOUND.has((e as NodeJS.ErrnoException).code ?? '')) return empty;
     throw e;
