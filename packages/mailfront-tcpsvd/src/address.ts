@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { unmapped as unmappedIp } from '@mailfront/core';
 
 /** Exit status for an unknown user, port or host, as tcpsvd. */
 export const EXIT_UNKNOWN = 100;
@@ -47,6 +48,5 @@ export function portNumber(port: string, servicesFile = '/etc/services'): number
 
 /** An address as the environment and the rules see it: IPv4 peers of an IPv6 socket lose their `::ffff:`. */
 export function unmapped(address: string | undefined): string {
-  if (address === undefined) return '';
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  return address === undefined ? '' : unmappedIp(address);
 }

@@ -6,3 +6,4 @@ export type { ProxyProblem, ReadOptions } from './read.js';
 export { TrustedProxies } from './trusted.js';
 export { proxyUcspiEnv } from './ucspi-env.js';
 export { crc32c } from './crc32c.js';
+export { unmapped } from './address.js';
