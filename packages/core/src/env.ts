@@ -89,6 +89,13 @@ export function envIsSet(env: Env, name: string): boolean {
   return env[name] !== undefined;
 }
 
+/** The variables that are set, as spawn() and execve() take an environment. */
+export function envRecord(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
 /** A separated list (colon by default, as PATH and PLUGINS); empty items dropped. */
 export function envList(env: Env, name: string, separator: string | RegExp = ':'): string[] {
   const raw = env[name];

@@ -20,7 +20,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { Env } from './env.js';
+import { envRecord, type Env } from './env.js';
 import { flushCompileCache } from './compile-cache.js';
 import { execProblem } from './exec-check.js';
 import { processLog } from './log-stream.js';
@@ -66,12 +66,6 @@ export function findExecutable(program: string, path: string | undefined): strin
   return undefined;
 }
 
-function cleanEnv(env: Env): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
-}
-
 function runtimeExecve(program: string): Execve {
   const execve = (process as { execve?: Execve }).execve;
   if (typeof execve !== 'function') {
@@ -100,7 +94,7 @@ export async function execProgram(argv: readonly string[], env: Env, options: Ex
   flushCompileCache();
   if (options.execve === undefined) restoreBlockingStdio();
   try {
-    return execve(file, [program, ...args], cleanEnv(env));
+    return execve(file, [program, ...args], envRecord(env));
   } catch (e) {
     // Node 26 throws where 22 and 24 abort; the check above makes it rare.
     const code = (e as NodeJS.ErrnoException).code;

@@ -13,6 +13,7 @@ export {
   envInteger,
   envIsSet,
   envList,
+  envRecord,
 } from './env.js';
 export type { Env, IntegerOptions } from './env.js';
 export { countFor, handOff, limitFor, observeFor, sessionPid, untilWindDown, WOUND_DOWN } from './chain.js';
@@ -22,7 +23,7 @@ export { ByteInput, EofError, LimitedSource, TimeoutError } from './input.js';
 export type { ByteSource } from './input.js';
 export { LineReader, readLine } from './line-reader.js';
 export type { Line, LineEnding } from './line-reader.js';
-export { createLogger, escapeLogText, fitLogLine } from './log.js';
+export { createLogger, crashText, escapeLogText, fitLogLine } from './log.js';
 export { LogStream, PIPE_BUF, processLog } from './log-stream.js';
 export type { Logger } from './log.js';
 export { drained, processIo, runMain, EXIT_TEMPORARY } from './main.js';

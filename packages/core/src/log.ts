@@ -15,6 +15,12 @@ export interface Logger {
   fatal(text: string): void;
 }
 
+/** A bug's exception as one line of log text: its stack (else message), line breaks as ` | `. */
+export function crashText(e: unknown): string {
+  const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  return detail.replace(/\n/g, ' | ');
+}
+
 export function escapeLogText(text: string): string {
   return text.replace(/[\x00-\x1f\x7f]/g, (c) => {
     if (c === '\n') return '\\n';

@@ -6,6 +6,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Env } from './env.js';
+import { crashText } from './log.js';
 import { LogStream, processLog } from './log-stream.js';
 import type { Reply } from './reply.js';
 import { processStdin, processStdout, stdoutWasUsed } from './stdio.js';
@@ -153,8 +154,7 @@ export function runMain(program: string, main: Main, options: RunMainOptions = {
     process.exit(code);
   };
   const fatal = (e: unknown) => {
-    const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    stream.write(`${program}[${process.pid}]: Fatal: internal error: ${detail.replace(/\n/g, ' | ')}\n`);
+    stream.write(`${program}[${process.pid}]: Fatal: internal error: ${crashText(e)}\n`);
     // A second crash while the first one's lines leave is logged, not waited for twice.
     return finishing ? undefined : finish(EXIT_TEMPORARY);
   };

@@ -13,17 +13,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
-import { ExecError, findExecutable, type Env } from '@mailfront/core';
+import { envRecord, ExecError, findExecutable, type Env } from '@mailfront/core';
 import type { Pop3Connection } from './connection.js';
 
 /** Signals a supervisor (runsv, supervise, tcpserver) may send us: PROGRAM gets them too. */
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT'];
-
-function definedOnly(env: Env): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
-}
 
 /**
  * Starts PROGRAM with its stdin and stdout on pipes, and its stderr ours
@@ -33,7 +27,7 @@ function start(argv: readonly string[], env: Env, stderr: Writable | undefined):
   const [program = '', ...args] = argv;
   const file = findExecutable(program, env.PATH);
   if (file === undefined) return Promise.reject(new ExecError(program || '(nothing)', 'file does not exist'));
-  const child = spawn(file, args, { argv0: program, env: definedOnly(env), stdio: ['pipe', 'pipe', stderr ? 'pipe' : 'inherit'] });
+  const child = spawn(file, args, { argv0: program, env: envRecord(env), stdio: ['pipe', 'pipe', stderr ? 'pipe' : 'inherit'] });
   if (stderr) child.stderr!.pipe(stderr, { end: false });
   return new Promise((resolve, reject) => {
     child.once('spawn', () => resolve(child));

@@ -12,6 +12,7 @@
  * and exits 111, and the primary starts another (the sessions on it end).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { crashText } from '@mailfront/core';
 import type { ListenerLog } from './log.js';
 import type { ProcessPort } from './process-port.js';
 import type { Session } from './session.js';
@@ -28,8 +29,7 @@ export function installCrashHandlers(port: ProcessPort, log: ListenerLog, exit: 
       session.crash(e);
       return;
     }
-    const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    log.fatal(`internal error: ${detail.replace(/\n/g, ' | ')}`);
+    log.fatal(`internal error: ${crashText(e)}`);
     exit(EXIT_WORKER_BUG);
   });
 }

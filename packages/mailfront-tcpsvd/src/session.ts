@@ -16,7 +16,7 @@
  * with another: its environment is a fresh copy, its counters its own.
  */
 import type { Socket } from 'node:net';
-import { escapeLogText, ExecError, type Env, type Io, type ListenSession } from '@mailfront/core';
+import { crashText, escapeLogText, ExecError, type Env, type Io, type ListenSession } from '@mailfront/core';
 import { admit, type Admitted } from './admission.js';
 import { EXIT_DROP, type Listener } from './listener.js';
 import { PROGRAM } from './log.js';
@@ -77,8 +77,7 @@ export class Session {
   /** A bug in the session (an exception from its code, or one thrown in its context): end it, and only it. */
   crash(e: unknown): void {
     if (this.#ended) return;
-    const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    this.listener.stderr.write(`${this.#program}[${this.id}]: Fatal: internal error: ${escapeLogText(detail.replace(/\n/g, ' | '))}\n`);
+    this.listener.stderr.write(`${this.#program}[${this.id}]: Fatal: internal error: ${escapeLogText(crashText(e))}\n`);
     if (this.#crashReply && this.socket.writable) this.socket.write(this.#crashReply);
     this.#settled(EXIT_DROP);
     this.socket.end();

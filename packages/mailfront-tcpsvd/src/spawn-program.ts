@@ -13,13 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { ExecError, type Env } from '@mailfront/core';
-
-function cleanEnv(env: Env): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
-}
+import { envRecord, ExecError, type Env } from '@mailfront/core';
 
 /**
  * Resolves with the program's exit status; a program killed by a signal
@@ -31,7 +25,7 @@ export function spawnOnSocket(file: string, argv: readonly string[], env: Env, s
   return new Promise((resolve, reject) => {
     let child;
     try {
-      child = spawn(file, args, { argv0: name, env: cleanEnv(env), stdio: [socket, socket, 'inherit'] });
+      child = spawn(file, args, { argv0: name, env: envRecord(env), stdio: [socket, socket, 'inherit'] });
     } catch (e) {
       reject(new ExecError(name, (e as Error).message));
       return;
