@@ -32,8 +32,8 @@
  */
 import { onAbort } from './abort-waiters.js';
 import type { Env } from './env.js';
-import { execProgram, type ExecOptions } from './exec.js';
-import { drained, type Io, type RateEvent } from './main.js';
+import { ExecError, execProgram, type ExecOptions } from './exec.js';
+import { drained, EXIT_TEMPORARY, type Io, type RateEvent } from './main.js';
 import type { Reply } from './reply.js';
 
 /**
@@ -46,6 +46,28 @@ export function handOff(argv: readonly string[], env: Env, io: Io, options: Exec
   if (io.session) return io.session.runNext(argv, env);
   const flushLog = options.beforeExec ?? (() => drained(io.stderr));
   return execProgram(argv, env, { ...options, beforeExec: flushLog });
+}
+
+/**
+ * handOff for a chain program (rblsmtpd, greetwait, proxy-env): a next
+ * program that cannot be run is told to `fail` (the program's own fatal log
+ * line) and ends the session with 111, a temporary failure; any other
+ * error is a bug and is thrown.
+ */
+export async function handOffOrFail(
+  argv: readonly string[],
+  env: Env,
+  io: Io,
+  fail: (message: string) => void,
+  options: ExecOptions = {},
+): Promise<number> {
+  try {
+    return await handOff(argv, env, io, options);
+  } catch (e) {
+    if (!(e instanceof ExecError)) throw e;
+    fail(e.message);
+    return EXIT_TEMPORARY;
+  }
 }
 
 /** The number that identifies this run of a program in its log lines: the session id in listen mode, else the pid. */

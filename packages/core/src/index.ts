@@ -16,7 +16,7 @@ export {
   envRecord,
 } from './env.js';
 export type { Env, IntegerOptions } from './env.js';
-export { countFor, handOff, limitFor, observeFor, sessionPid, untilWindDown, WOUND_DOWN } from './chain.js';
+export { countFor, handOff, handOffOrFail, limitFor, observeFor, sessionPid, untilWindDown, WOUND_DOWN } from './chain.js';
 export { ExecError, execProgram, findExecutable } from './exec.js';
 export type { Execve, ExecOptions } from './exec.js';
 export { ByteInput, EofError, LimitedSource, TimeoutError } from './input.js';

@@ -16,10 +16,9 @@ import {
   createLogger,
   envDuration,
   escapeLogText,
-  ExecError,
   EXIT_TEMPORARY,
   EXIT_USAGE,
-  handOff,
+  handOffOrFail,
   Output,
   parseCli,
   sessionPid,
@@ -93,16 +92,7 @@ export async function main(argv: string[], env: Env, io: Io, options: MainOption
     log.fatal(fromEnv ? e.message : `SECONDS "${secondsArgument}" is not a duration up to ${MAX_WAIT_MS / 1000} s`);
     return fromEnv ? EXIT_TEMPORARY : EXIT_USAGE;
   }
-  const run = async () => {
-    try {
-      return await handOff(program, env, io, { execve: options.execve });
-    } catch (e) {
-      /* c8 ignore next: only a bug gets here */
-      if (!(e instanceof ExecError)) throw e;
-      log.fatal(e.message);
-      return EXIT_TEMPORARY;
-    }
-  };
+  const run = () => handOffOrFail(program, env, io, (message) => log.fatal(message), { execve: options.execve });
   if (waitMs === 0) return run();
 
   const input: GreetInput = options.descriptor !== undefined ? descriptorInput(options.descriptor) : streamInput(io.stdin, options.queue ?? sharedQueue);

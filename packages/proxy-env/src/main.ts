@@ -15,9 +15,8 @@ import {
   ConfigError,
   createLogger,
   envDuration,
-  ExecError,
   EXIT_TEMPORARY,
-  handOff,
+  handOffOrFail,
   parseCli,
   ProxyHeaderError,
   proxyUcspiEnv,
@@ -69,16 +68,7 @@ export async function main(argv: string[], env: Env, io: Io, options: MainOption
   const cli = parseCli(spec, argv, io.stdout, io.stderr);
   if (cli.kind === 'exit') return cli.code;
   const log = createLogger(PROGRAM, io.stderr, sessionPid(io));
-  const run = async (chainEnv: Env) => {
-    try {
-      return await handOff(cli.args, chainEnv, io, { execve: options.execve });
-    } catch (e) {
-      /* c8 ignore next: only a bug gets here */
-      if (!(e instanceof ExecError)) throw e;
-      log.fatal(e.message);
-      return EXIT_TEMPORARY;
-    }
-  };
+  const run = (chainEnv: Env) => handOffOrFail(cli.args, chainEnv, io, (message) => log.fatal(message), { execve: options.execve });
 
   const from = env.PROXY_FROM;
   if (from === undefined) {

@@ -7,7 +7,7 @@
  * the `program[pid]:` form of the other binaries: log filters written for
  * rblsmtpd (fail2ban, qmailanalog-style scripts) match on it.
  */
-import { ConfigError, countFor, envDuration, escapeLogText, ExecError, EXIT_TEMPORARY, EXIT_USAGE, handOff, parseCli, sessionPid, ucspiFromEnv, type CliSpec, type Env, type ExecOptions, type Io } from '@mailfront/core';
+import { ConfigError, countFor, envDuration, escapeLogText, EXIT_TEMPORARY, EXIT_USAGE, handOffOrFail, parseCli, sessionPid, ucspiFromEnv, type CliSpec, type Env, type ExecOptions, type Io } from '@mailfront/core';
 import { DnsblNameError, normaliseZone, reversedAddress } from '@mailfront/dnsbl';
 import pkg from '../package.json' with { type: 'json' };
 import { consultLists, planSteps, verdictFromVariable, type Verdict } from './decision.js';
@@ -102,12 +102,7 @@ export async function main(argv: string[], env: Env, io: Io, options: MainOption
     return 0;
   }
 
-  try {
-    return await handOff(cli.args, env, io, { execve: options.execve });
-  } catch (e) {
-    if (e instanceof ExecError) return fatal(e.message, EXIT_TEMPORARY);
-    throw e;
-  }
+  return handOffOrFail(cli.args, env, io, (message) => fatal(message, EXIT_TEMPORARY), { execve: options.execve });
 }
 
 /** What a failed lookup means for the client, for the log. */
